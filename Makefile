@@ -1,0 +1,163 @@
+# leaktop - live memory-leak monitor for Linux.
+#
+#   make            build build/leaktop and build/libleaktop.so
+#   make demo       install what is missing, build, run the demo
+#   make test       install what is missing, build with -Werror, run every test
+#   make bench      benchmarks against bare runs and heaptrack (tests/bench)
+#   make install PREFIX=/usr/local
+#
+# Options: V=1 (show commands), SANITIZE=address|undefined|thread, WERROR=1.
+
+PREFIX ?= /usr/local
+BUILD ?= build
+CC ?= cc
+CXX ?= c++
+OPT ?= -O2 -g
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+WARN = -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+       -Wundef -Wwrite-strings -Wpointer-arith
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ifneq ($(SANITIZE),)
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+endif
+
+# Debian's libunwind-dev conflicts with LLVM's libunwind-14-dev. Where the
+# latter is installed, `make deps` unpacks libunwind-dev's headers into
+# $(BUILD)/deps instead of fighting the package manager; the probe needs only
+# the headers, since it dlopens libunwind.so.8 at run time.
+UNWIND_INC := $(if $(wildcard $(BUILD)/deps/usr/include/$(MULTIARCH)/libunwind.h),\
+                -I$(BUILD)/deps/usr/include/$(MULTIARCH))
+
+CPPFLAGS += -I.
+CFLAGS_ALL = $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
+PROBE_CFLAGS = $(CFLAGS_ALL) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+               -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free \
+               $(UNWIND_INC)
+TUI_LIBS = -ldw -lelf -lz -lncursesw -ltinfo -lstdc++ -lm
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+SHARED_SRC := $(wildcard shared/*.c)
+PROBE_SRC := $(wildcard probe/*.c)
+TUI_SRC := $(wildcard tui/*.c)
+
+SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
+SHARED_PIC := $(SHARED_SRC:%.c=$(BUILD)/pic/%.o)
+PROBE_OBJ := $(PROBE_SRC:%.c=$(BUILD)/pic/%.o)
+TUI_OBJ := $(TUI_SRC:%.c=$(BUILD)/%.o)
+# The recorder without its hooks and start-up, for unit tests in-process.
+RECORDER_OBJ := $(filter-out $(BUILD)/pic/probe/hooks.o $(BUILD)/pic/probe/probe.o,$(PROBE_OBJ))
+
+LEAKTOP = $(BUILD)/leaktop
+PROBE_SO = $(BUILD)/libleaktop.so
+
+all: $(LEAKTOP) $(PROBE_SO)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -DLEAKTOP_PREFIX='"$(PREFIX)"' -c -o $@ $<
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC [so] $<")
+	$(Q)$(CC) $(CPPFLAGS) $(PROBE_CFLAGS) -c -o $@ $<
+
+$(PROBE_SO): $(PROBE_OBJ) $(SHARED_PIC)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -o $@ $^ $(SANFLAGS) -Wl,-z,now -Wl,--no-undefined -ldl -lpthread
+
+$(LEAKTOP): $(TUI_OBJ) $(SHARED_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SANFLAGS) $(TUI_LIBS)
+
+# --- tests ----------------------------------------------------------------
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TARGET_C := $(wildcard tests/targets/*.c)
+TARGET_CXX := $(wildcard tests/targets/*.cc)
+TARGET_BIN := $(TARGET_C:tests/targets/%.c=$(BUILD)/targets/%) \
+              $(TARGET_CXX:tests/targets/%.cc=$(BUILD)/targets/%)
+
+# Unit tests link whatever they need of shared/, the recorder and tui/
+# (without its main); the linker keeps only what is used.
+TUI_LIB_OBJ := $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ))
+$(BUILD)/tests/%: tests/unit/%.c $(SHARED_OBJ) $(RECORDER_OBJ) $(TUI_LIB_OBJ) tests/unit/check.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(UNWIND_INC) -o $@ $< -Wl,--start-group \
+	    $(SHARED_OBJ) $(RECORDER_OBJ) $(TUI_LIB_OBJ) -Wl,--end-group $(SANFLAGS) \
+	    $(TUI_LIBS) -ldl -lpthread
+
+# Targets are built -O0 so every leaking call stays where the source has it.
+$(BUILD)/targets/%: tests/targets/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  TARGET  $@")
+	$(Q)$(CC) -std=gnu11 -O0 -g -Wall -o $@ $< -lpthread
+
+$(BUILD)/targets/%: tests/targets/%.cc
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  TARGET  $@")
+	$(Q)$(CXX) -std=gnu++17 -O0 -g -Wall -o $@ $< -lpthread
+
+targets: $(TARGET_BIN)
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+integration: all targets
+	@bash tests/integration/run.sh $(BUILD)
+
+# `make test`: dependencies, a -Werror build, unit tests, then the viewer and
+# shared/ under ASan+UBSan and the probe under UBSan and valgrind, then the
+# integration suite.
+test: deps
+	@echo "== build (-Werror)"
+	$(Q)$(MAKE) --no-print-directory WERROR=1 all targets unit
+	@echo "== unit tests under ASan/UBSan"
+	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/asan SANITIZE=address,undefined unit
+	@echo "== integration"
+	$(Q)$(MAKE) --no-print-directory WERROR=1 integration
+	@echo "== probe under UBSan and valgrind"
+	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
+	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan
+
+bench: DEPS_EXTRA = heaptrack hyperfine
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all targets
+	@bash tests/bench/run.sh $(BUILD)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all targets
+	@bash tests/demo.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/leaktop
+	install -m 755 $(LEAKTOP) $(DESTDIR)$(PREFIX)/bin/leaktop
+	install -m 644 $(PROBE_SO) $(DESTDIR)$(PREFIX)/lib/leaktop/libleaktop.so
+
+check-format:
+	@clang-format --dry-run --Werror probe/*.[ch] shared/*.[ch] tui/*.[ch] tests/unit/*.[ch]
+
+clean:
+	rm -rf $(BUILD)
+
+# --- dependencies ----------------------------------------------------------
+
+DEBIAN_PKGS = gcc g++ make libdw-dev libelf-dev zlib1g-dev libncurses-dev libunwind8 \
+              tmux valgrind clang
+
+deps:
+	@bash .ci/deps.sh $(BUILD) $(DEBIAN_PKGS) $(DEPS_EXTRA)
+
+.PHONY: all targets unit integration test bench demo install check-format clean deps
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,185 @@
+/* blocktab.c - sharded open-addressing table of live blocks.
+ *
+ * Linear probing with backward-shift deletion: no tombstones, so a table
+ * that sees billions of malloc/free pairs never degrades. A shard doubles
+ * when it passes 3/4 full, rehashing under its lock (amortised: a few
+ * nanoseconds per insert). Memory: 16 bytes per slot, between 3/8 and 3/4
+ * full, so 21 to 43 bytes per live block. */
+#include "blocktab.h"
+
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define INITIAL_CAP 512
+
+static inline uint64_t mix(uint64_t addr)
+{
+	uint64_t h = (addr >> 4) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+static inline struct block_shard *shard_of(struct blocktab *t, uint64_t h)
+{
+	return &t->shards[h >> 58]; /* the top 6 bits: 64 shards */
+}
+
+static void lock(struct block_shard *s)
+{
+	for (unsigned spins = 0;; spins++) {
+		if (!atomic_load_explicit(&s->lock, memory_order_relaxed) &&
+		    !atomic_exchange_explicit(&s->lock, 1, memory_order_acquire))
+			return; /* acquire pairs with the release in unlock() */
+		if (spins > 64)
+			sched_yield(); /* the holder may be descheduled */
+		else
+			__builtin_ia32_pause();
+	}
+}
+
+static void unlock(struct block_shard *s)
+{
+	atomic_store_explicit(&s->lock, 0, memory_order_release);
+}
+
+void blocktab_init(struct blocktab *t)
+{
+	memset(t, 0, sizeof *t);
+}
+
+void blocktab_fini(struct blocktab *t)
+{
+	for (int i = 0; i < BLOCKTAB_SHARDS; i++) {
+		struct block_shard *s = &t->shards[i];
+		if (s->tab)
+			munmap(s->tab, (s->mask + 1) * sizeof *s->tab);
+	}
+	memset(t, 0, sizeof *t);
+}
+
+static struct block_entry *table_new(uint64_t cap)
+{
+	void *p = mmap(NULL, cap * sizeof(struct block_entry), PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void put(struct block_entry *tab, uint64_t mask, uint64_t addr, uint64_t val)
+{
+	uint64_t i = mix(addr) & mask;
+	while (tab[i].addr)
+		i = (i + 1) & mask;
+	tab[i].addr = addr;
+	tab[i].val = val;
+}
+
+static int grow(struct block_shard *s)
+{
+	uint64_t cap = s->tab ? (s->mask + 1) * 2 : INITIAL_CAP;
+	struct block_entry *tab = table_new(cap);
+	if (!tab)
+		return -1;
+	if (s->tab) {
+		for (uint64_t i = 0; i <= s->mask; i++)
+			if (s->tab[i].addr)
+				put(tab, cap - 1, s->tab[i].addr, s->tab[i].val);
+		munmap(s->tab, (s->mask + 1) * sizeof *s->tab);
+	}
+	s->tab = tab;
+	s->mask = cap - 1;
+	return 0;
+}
+
+static inline uint64_t pack(uint32_t stack, uint64_t size)
+{
+	if (size > BLOCK_SIZE_MAX)
+		size = BLOCK_SIZE_MAX;
+	return size << 24 | (stack & BLOCK_STACK_MAX);
+}
+
+static inline void unpack(uint64_t val, struct block_rec *r)
+{
+	r->stack = (uint32_t)(val & BLOCK_STACK_MAX);
+	r->size = val >> 24;
+}
+
+int blocktab_insert(struct blocktab *t, uint64_t addr, uint32_t stack, uint64_t size,
+                    struct block_rec *old)
+{
+	uint64_t h = mix(addr);
+	struct block_shard *s = shard_of(t, h);
+	int ret = 0;
+
+	lock(s);
+	if ((s->count + 1) * 4 > (s->mask + 1) * 3 && grow(s) < 0) {
+		unlock(s);
+		return -1;
+	}
+	uint64_t i = h & s->mask;
+	while (s->tab[i].addr && s->tab[i].addr != addr)
+		i = (i + 1) & s->mask;
+	if (s->tab[i].addr) {
+		unpack(s->tab[i].val, old);
+		ret = 1;
+	} else {
+		s->tab[i].addr = addr;
+		s->count++;
+	}
+	s->tab[i].val = pack(stack, size);
+	unlock(s);
+	return ret;
+}
+
+int blocktab_remove(struct blocktab *t, uint64_t addr, struct block_rec *out)
+{
+	uint64_t h = mix(addr);
+	struct block_shard *s = shard_of(t, h);
+
+	lock(s);
+	if (!s->tab) {
+		unlock(s);
+		return -1;
+	}
+	uint64_t mask = s->mask, i = h & mask;
+	while (s->tab[i].addr != addr) {
+		if (!s->tab[i].addr) {
+			unlock(s);
+			return -1;
+		}
+		i = (i + 1) & mask;
+	}
+	unpack(s->tab[i].val, out);
+	/* Backward shift: pull later entries of the run into the hole unless
+	 * their home slot lies cyclically in (hole, their slot]. */
+	for (uint64_t j = i;;) {
+		j = (j + 1) & mask;
+		if (!s->tab[j].addr)
+			break;
+		uint64_t k = mix(s->tab[j].addr) & mask;
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		s->tab[i] = s->tab[j];
+		i = j;
+	}
+	s->tab[i].addr = 0;
+	s->count--;
+	unlock(s);
+	return 0;
+}
+
+uint64_t blocktab_count(const struct blocktab *t)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < BLOCKTAB_SHARDS; i++)
+		n += t->shards[i].count;
+	return n;
+}
+
+uint64_t blocktab_bytes(const struct blocktab *t)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < BLOCKTAB_SHARDS; i++)
+		if (t->shards[i].tab)
+			n += (t->shards[i].mask + 1) * sizeof(struct block_entry);
+	return n;
+}

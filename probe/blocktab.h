@@ -1,0 +1,55 @@
+/* blocktab.h - the live-block table: block address to (stack id, size).
+ *
+ * One entry per live tracked block, 16 bytes, in 64 shards chosen by a hash
+ * of the address, each an open-addressing table under its own spinlock, so
+ * threads freeing and allocating different blocks rarely meet. Tables grow
+ * with mmap, never with the allocator the probe intercepts. */
+#ifndef LEAKTOP_BLOCKTAB_H
+#define LEAKTOP_BLOCKTAB_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define BLOCKTAB_SHARDS 64
+#define BLOCK_SIZE_MAX ((1ull << 40) - 1) /* sizes above are stored as this */
+#define BLOCK_STACK_MAX ((1u << 24) - 1)
+
+struct block_entry {
+	uint64_t addr; /* 0 = empty slot */
+	uint64_t val;  /* size << 24 | stack id */
+};
+
+struct block_shard {
+	_Atomic uint32_t lock;
+	uint32_t count;
+	uint64_t mask; /* capacity - 1; capacity 0 until the first insert */
+	struct block_entry *tab;
+	char pad[64 - 24];
+};
+
+struct blocktab {
+	struct block_shard shards[BLOCKTAB_SHARDS];
+};
+
+/* A block as the table holds it. */
+struct block_rec {
+	uint32_t stack;
+	uint64_t size;
+};
+
+void blocktab_init(struct blocktab *t);
+void blocktab_fini(struct blocktab *t);
+
+/* Records addr. Returns 0; 1 when addr was already there, its old record in
+ * *old (a free the probe missed); -1 when the table could not grow. */
+int blocktab_insert(struct blocktab *t, uint64_t addr, uint32_t stack, uint64_t size,
+                    struct block_rec *old);
+
+/* Removes addr, its record in *out. 0, or -1 when addr is not there. */
+int blocktab_remove(struct blocktab *t, uint64_t addr, struct block_rec *out);
+
+/* Live entries and bytes of table memory (approximate while threads run). */
+uint64_t blocktab_count(const struct blocktab *t);
+uint64_t blocktab_bytes(const struct blocktab *t);
+
+#endif

@@ -1,0 +1,356 @@
+/* hooks.c - the symbols libleaktop.so interposes, and nothing else.
+ *
+ * Each hook calls the real function (found with dlsym(RTLD_NEXT)) and tells
+ * the recorder what happened, under a thread-local recursion guard so that
+ * whatever the probe's own callees allocate passes straight through. Every
+ * hook keeps errno as the real function left it. While dlsym itself is
+ * finding the real allocator, allocations come from a static bootstrap
+ * arena, whose blocks are never freed.
+ *
+ * C++ operator new and delete are not interposed: libstdc++ implements all
+ * their forms on malloc, aligned_alloc and free, which are. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "probe.h"
+#include "recorder.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define CALLER __builtin_return_address(0)
+
+static struct {
+	void *(*malloc)(size_t);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*reallocarray)(void *, size_t, size_t);
+	void (*free)(void *);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*memalign)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+	size_t (*malloc_usable_size)(void *);
+	void (*exit)(int) __attribute__((noreturn));
+	void (*_exit)(int) __attribute__((noreturn));
+	int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
+	                       void (*)(void), void (*)(void), void *);
+} real;
+
+/* --- bootstrap ------------------------------------------------------------ */
+
+/* What dlsym allocates while we look up the real allocator: a few hundred
+ * bytes in practice; 64 KiB is far more than glibc has ever needed. */
+static _Alignas(64) char arena[64 * 1024];
+static size_t arena_used;
+static int resolving;
+
+static int in_arena(const void *p)
+{
+	return (const char *)p >= arena && (const char *)p < arena + sizeof arena;
+}
+
+static void *arena_alloc(size_t align, size_t n)
+{
+	if (align < 16)
+		align = 16;
+	/* Each block keeps its size just below it, for realloc. */
+	size_t at = (arena_used + sizeof(size_t) + align - 1) & ~(align - 1);
+	if (at > sizeof arena || n > sizeof arena - at) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(arena + at - sizeof(size_t), &n, sizeof n);
+	arena_used = at + n;
+	return arena + at;
+}
+
+static size_t arena_size(const void *p)
+{
+	size_t n;
+	memcpy(&n, (const char *)p - sizeof n, sizeof n);
+	return n;
+}
+
+#define RESOLVE(name) real.name = (__typeof__(real.name))dlsym(RTLD_NEXT, #name)
+
+static void resolve(void)
+{
+	if (resolving)
+		return;
+	resolving = 1;
+	RESOLVE(calloc);
+	RESOLVE(malloc);
+	RESOLVE(realloc);
+	RESOLVE(reallocarray);
+	RESOLVE(free);
+	RESOLVE(posix_memalign);
+	RESOLVE(aligned_alloc);
+	RESOLVE(memalign);
+	RESOLVE(valloc);
+	RESOLVE(pvalloc);
+	RESOLVE(malloc_usable_size);
+	RESOLVE(exit);
+	RESOLVE(_exit);
+	real.libc_start_main = (__typeof__(real.libc_start_main))dlsym(RTLD_NEXT, "__libc_start_main");
+	resolving = 0;
+}
+
+static inline int ready(void)
+{
+	if (__builtin_expect(real.free != NULL, 1))
+		return 1;
+	resolve();
+	return real.free != NULL && !resolving;
+}
+
+/* --- the malloc family --------------------------------------------------- */
+
+/* Evaluates expr into p and records p as an allocation of n. */
+#define TRACKED_ALLOC(p, expr, n)                                  \
+	do {                                                       \
+		if (probe_guard)                                   \
+			return (expr);                             \
+		probe_guard = 1;                                   \
+		int on_ = probe_enter();                           \
+		p = (expr);                                        \
+		if (on_ && p) {                                    \
+			int e_ = errno;                            \
+			record_alloc(p, (n), CALLER);              \
+			errno = e_;                                \
+		}                                                  \
+		probe_guard = 0;                                   \
+	} while (0)
+
+EXPORT void *malloc(size_t n)
+{
+	void *p;
+	if (!ready())
+		return arena_alloc(16, n);
+	TRACKED_ALLOC(p, real.malloc(n), n);
+	return p;
+}
+
+EXPORT void *calloc(size_t m, size_t n)
+{
+	void *p;
+	if (!ready()) {
+		size_t bytes;
+		if (__builtin_mul_overflow(m, n, &bytes)) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		return arena_alloc(16, bytes); /* static memory is already zero */
+	}
+	TRACKED_ALLOC(p, real.calloc(m, n), m * n);
+	return p;
+}
+
+EXPORT void free(void *p)
+{
+	if (!p || in_arena(p))
+		return;
+	if (!ready())
+		return; /* cannot happen: nothing but the arena exists before */
+	if (probe_guard) {
+		real.free(p);
+		return;
+	}
+	probe_guard = 1;
+	int e = errno;
+	if (probe_enter())
+		record_free(p);
+	real.free(p);
+	errno = e;
+	probe_guard = 0;
+}
+
+/* realloc and reallocarray: the old block's record comes out before the
+ * real call, so no other thread's new block at the same address can be
+ * mistaken for it; it goes back if the call fails. */
+static void *tracked_realloc(void *p, size_t n, size_t m, int is_array, const void *caller)
+{
+	struct block_rec b;
+	size_t bytes;
+	void *q;
+
+	if (__builtin_mul_overflow(n, m, &bytes))
+		bytes = SIZE_MAX;
+	if (!probe_enter())
+		return is_array ? real.reallocarray(p, n, m) : real.realloc(p, n);
+	int known = p ? record_take(p, &b) == 0 : 0;
+	q = is_array ? real.reallocarray(p, n, m) : real.realloc(p, n);
+	int e = errno;
+	if (!q && p && bytes) { /* failed: p lives on unchanged */
+		if (known)
+			record_untake(p, &b);
+		errno = e;
+		return q;
+	}
+	if (p)
+		record_release(&b, known);
+	if (q)
+		record_alloc(q, bytes, caller);
+	errno = e;
+	return q;
+}
+
+static void *arena_realloc(void *p, size_t bytes)
+{
+	void *q = malloc(bytes);
+	if (q) {
+		size_t old = arena_size(p);
+		memcpy(q, p, old < bytes ? old : bytes);
+	}
+	return q;
+}
+
+EXPORT void *realloc(void *p, size_t n)
+{
+	if (!ready())
+		return p ? NULL : arena_alloc(16, n);
+	if (in_arena(p))
+		return arena_realloc(p, n);
+	if (probe_guard)
+		return real.realloc(p, n);
+	probe_guard = 1;
+	void *q = tracked_realloc(p, n, 1, 0, CALLER);
+	probe_guard = 0;
+	return q;
+}
+
+EXPORT void *reallocarray(void *p, size_t n, size_t m)
+{
+	size_t bytes;
+	if (!ready() || in_arena(p)) {
+		if (__builtin_mul_overflow(n, m, &bytes)) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		return ready() ? arena_realloc(p, bytes) : p ? NULL : arena_alloc(16, bytes);
+	}
+	if (probe_guard)
+		return real.reallocarray(p, n, m);
+	probe_guard = 1;
+	void *q = tracked_realloc(p, n, m, 1, CALLER);
+	probe_guard = 0;
+	return q;
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	if (!ready()) {
+		void *p = arena_alloc(align, n);
+		if (!p)
+			return ENOMEM;
+		*out = p;
+		return 0;
+	}
+	if (probe_guard)
+		return real.posix_memalign(out, align, n);
+	probe_guard = 1;
+	int on = probe_enter();
+	int r = real.posix_memalign(out, align, n);
+	if (on && r == 0) {
+		int e = errno;
+		record_alloc(*out, n, CALLER);
+		errno = e;
+	}
+	probe_guard = 0;
+	return r;
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+	void *p;
+	if (!ready())
+		return arena_alloc(align, n);
+	TRACKED_ALLOC(p, real.aligned_alloc(align, n), n);
+	return p;
+}
+
+EXPORT void *memalign(size_t align, size_t n)
+{
+	void *p;
+	if (!ready())
+		return arena_alloc(align, n);
+	TRACKED_ALLOC(p, real.memalign(align, n), n);
+	return p;
+}
+
+EXPORT void *valloc(size_t n)
+{
+	void *p;
+	if (!ready())
+		return arena_alloc(4096, n);
+	TRACKED_ALLOC(p, real.valloc(n), n);
+	return p;
+}
+
+EXPORT void *pvalloc(size_t n)
+{
+	void *p;
+	if (!ready())
+		return arena_alloc(4096, n);
+	TRACKED_ALLOC(p, real.pvalloc(n), n);
+	return p;
+}
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	if (in_arena(p))
+		return arena_size(p);
+	return ready() ? real.malloc_usable_size(p) : 0;
+}
+
+/* --- exit ---------------------------------------------------------------- */
+
+static int (*real_main)(int, char **, char **);
+
+static int main_wrapper(int argc, char **argv, char **envp)
+{
+	int r = real_main(argc, argv, envp);
+	probe_note_exit(r);
+	return r;
+}
+
+int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+                      void (*init)(void), void (*fini)(void), void (*rtld_fini)(void), void *stack_end);
+
+/* Wrapping main is the only way to learn the status of a return from main:
+ * glibc then calls its own exit internally, past any interposition. */
+EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+                             void (*init)(void), void (*fini)(void), void (*rtld_fini)(void),
+                             void *stack_end)
+{
+	ready();
+	real_main = main;
+	return real.libc_start_main(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+EXPORT void exit(int status)
+{
+	ready();
+	probe_note_exit(status);
+	real.exit(status);
+}
+
+EXPORT void _exit(int status)
+{
+	ready();
+	probe_guard++;
+	probe_final(status);
+	real._exit(status);
+}
+
+EXPORT void _Exit(int status)
+{
+	_exit(status);
+}

@@ -1,0 +1,114 @@
+/* probe.c - start-up, fork and exit handling for libleaktop.so.
+ *
+ * Start: the first hook to run, or the constructor, creates the segment
+ * (recorder_init). The constructor then loads libunwind, registers the fork
+ * handler, removes the probe from LD_PRELOAD so that programs this one
+ * execs run untracked (unless LEAKTOP_FOLLOW_EXEC=1), and starts the
+ * publisher. Allocations made before the constructor are counted with an
+ * empty stack.
+ *
+ * Fork: the child stops tracking and never touches the parent's segment;
+ * it runs on untracked, with its own copy of nothing shared. fork() itself
+ * takes no probe lock, so it cannot deadlock on one.
+ *
+ * Exit: the final snapshot is published by the destructor (after the
+ * program's atexit handlers and static destructors have freed what they
+ * free) or by the _exit hook. The segment is unlinked at exit unless a
+ * leaktop launcher owns it; it is never unmapped while threads may run. */
+#define _GNU_SOURCE
+#include "probe.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "publish.h"
+#include "recorder.h"
+#include "unwind.h"
+
+static int exit_status;
+
+int probe_enter(void)
+{
+	int phase = atomic_load_explicit(&rec.phase, memory_order_acquire);
+	if (__builtin_expect(phase == PHASE_NEW, 0)) {
+		if (atomic_compare_exchange_strong(&rec.phase, &phase, PHASE_STARTING)) {
+			struct recorder_config cfg;
+			recorder_config_from_env(&cfg);
+			recorder_init(&cfg);
+		}
+		phase = atomic_load_explicit(&rec.phase, memory_order_acquire);
+	}
+	return phase == PHASE_ON;
+}
+
+void probe_note_exit(int status)
+{
+	exit_status = status;
+}
+
+void probe_final(int status)
+{
+	/* A vfork child shares our memory but is another process: only the
+	 * process that owns the segment may publish to it. */
+	if (rec.seg && getpid() == rec.pid)
+		publish_final(status);
+}
+
+static void after_fork_child(void)
+{
+	atomic_store(&rec.phase, PHASE_OFF);
+	rec.seg = NULL;
+}
+
+/* Removes this library from LD_PRELOAD in place (no allocation). */
+static void strip_preload(void)
+{
+	extern char **environ;
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, "LD_PRELOAD=", 11))
+			continue;
+		char *v = *e + 11, *out = v;
+		for (char *tok = v; *tok;) {
+			size_t len = strcspn(tok, ": ");
+			char *next = tok + len + (tok[len] ? 1 : 0);
+			int ours = len >= 13 && !strncmp(tok + len - 13, "libleaktop.so", 13);
+			if (!ours && len) {
+				if (out != v)
+					*out++ = ':';
+				memmove(out, tok, len);
+				out += len;
+			}
+			tok = next;
+		}
+		*out = '\0';
+		if (!*v)
+			unsetenv("LD_PRELOAD");
+		return;
+	}
+}
+
+__attribute__((constructor)) static void probe_start(void)
+{
+	probe_guard++;
+	if (probe_enter()) {
+		unwind_init();
+		pthread_atfork(NULL, NULL, after_fork_child);
+		const char *follow = secure_getenv("LEAKTOP_FOLLOW_EXEC");
+		if (!follow || strcmp(follow, "1"))
+			strip_preload();
+		publish_start();
+	}
+	probe_guard--;
+}
+
+__attribute__((destructor)) static void probe_stop(void)
+{
+	probe_guard++;
+	probe_final(exit_status);
+	if (rec.seg && getpid() == rec.pid && !rec.cfg.launcher_pid)
+		shm_unlink(rec.shm_name);
+	probe_guard--;
+}

@@ -1,0 +1,19 @@
+/* probe.h - the probe's lifecycle: start, fork, exit.
+ *
+ * The probe starts at the first allocation or at its constructor, whichever
+ * comes first; libunwind and the publisher thread only in the constructor,
+ * when the process is far enough along to dlopen and create threads. */
+#ifndef LEAKTOP_PROBE_H
+#define LEAKTOP_PROBE_H
+
+/* Called by every hook with probe_guard held: starts the recorder if it is
+ * new. Returns non-zero when allocations should be recorded. */
+int probe_enter(void);
+
+/* The program is ending with this status (exit(), return from main). */
+void probe_note_exit(int status);
+
+/* The process is about to _exit: publish the final state now. */
+void probe_final(int status);
+
+#endif

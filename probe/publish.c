@@ -1,0 +1,267 @@
+/* publish.c - publishing the recorder's state into the shared segment.
+ *
+ * Only this file writes the ring, the module table and the snapshot. One
+ * publication at a time holds `busy`: the publisher thread and the exit
+ * path may both want to publish. The exit path may run in a signal handler
+ * (an _exit there is legal), so it waits for `busy` only briefly and gives
+ * up rather than deadlock. */
+#define _GNU_SOURCE
+#include "publish.h"
+
+#include <elf.h>
+#include <link.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../shared/seqlock.h"
+#include "recorder.h"
+
+static _Atomic int busy;
+static _Atomic int final_done;
+static uint64_t seqno;
+static unsigned long long last_adds = ~0ull, last_subs = ~0ull;
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int take_busy(int patient)
+{
+	for (int i = 0;; i++) {
+		int expect = 0;
+		if (atomic_compare_exchange_weak_explicit(&busy, &expect, 1, memory_order_acquire,
+		                                          memory_order_relaxed))
+			return 0; /* acquire pairs with the release in give_busy() */
+		if (!patient && i > 2000)
+			return -1;
+		sched_yield();
+	}
+}
+
+static void give_busy(void)
+{
+	atomic_store_explicit(&busy, 0, memory_order_release);
+}
+
+static struct lt_shm_header *seg(void)
+{
+	return rec.seg;
+}
+
+static void build_id(const struct dl_phdr_info *info, struct lt_module *m)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+			const char *name = p + sizeof *n;
+			const char *desc = name + ((n->n_namesz + 3) & ~3u);
+			if (desc + n->n_descsz > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
+				m->build_id_len = n->n_descsz < sizeof m->build_id ? n->n_descsz
+				                                                    : (uint32_t)sizeof m->build_id;
+				memcpy(m->build_id, desc, m->build_id_len);
+				return;
+			}
+			p = desc + ((n->n_descsz + 3) & ~3u);
+		}
+	}
+}
+
+static int add_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct lt_shm_header *h = seg();
+	struct lt_module *mods = (struct lt_module *)((char *)h + h->mods_off);
+	char *strs = (char *)h + h->mods_str_off;
+	struct lt_module m = { .bias = info->dlpi_addr, .lo = ~0ull };
+	int *first = data;
+
+	(void)size;
+	if (*first) {
+		*first = 0;
+		if (info->dlpi_adds == last_adds && info->dlpi_subs == last_subs)
+			return 1; /* nothing loaded or unloaded since last time */
+		last_adds = info->dlpi_adds;
+		last_subs = info->dlpi_subs;
+	}
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+			uint64_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+			m.lo = lo < m.lo ? lo : m.lo;
+			m.hi = hi > m.hi ? hi : m.hi;
+		}
+	}
+	if (m.lo > m.hi)
+		return 0; /* nothing executable */
+	const char *path = info->dlpi_name && *info->dlpi_name ? info->dlpi_name : h->program;
+	size_t len = strlen(path);
+	uint32_t count = atomic_load_explicit(&h->mods_count, memory_order_relaxed);
+	for (uint32_t i = 0; i < count; i++)
+		if (mods[i].bias == m.bias && mods[i].lo == m.lo && mods[i].path_len == len &&
+		    !memcmp(strs + mods[i].path_off, path, len))
+			return 0; /* known */
+	if (count >= h->mods_cap || len > h->mods_str_cap - h->mods_str_used)
+		return 0; /* full: frames in it will show as unknown */
+	memcpy(strs + h->mods_str_used, path, len);
+	m.path_off = h->mods_str_used;
+	m.path_len = (uint32_t)len;
+	build_id(info, &m);
+	h->mods_str_used += (uint32_t)len;
+	mods[count] = m;
+	/* Release: the entry and its path are visible before the count; pairs
+	 * with the acquire in shm_modules_count(). */
+	atomic_store_explicit(&h->mods_count, count + 1, memory_order_release);
+	return 0;
+}
+
+static void publish_modules(void)
+{
+	int first = 1;
+	dl_iterate_phdr(add_module, &first);
+}
+
+static void publish_snapshot(void)
+{
+	struct lt_shm_header *h = seg();
+	struct lt_snap_header *s = (struct lt_snap_header *)((char *)h + h->snap_off);
+	uint32_t n = atomic_load_explicit(&h->stacks_count, memory_order_acquire);
+	if (n > h->stacks_cap)
+		n = h->stacks_cap;
+
+	uint32_t seq = seqlock_write_begin(&s->seq);
+	s->nstacks = n;
+	s->seqno = ++seqno;
+	s->time_ns = now_ns(CLOCK_REALTIME);
+	s->totals = recorder_collect(s->counts, n);
+	s->unknown_frees = atomic_load_explicit(&rec.unknown_frees, memory_order_relaxed);
+	s->overflow_allocs = atomic_load_explicit(&rec.overflow_allocs, memory_order_relaxed);
+	s->probe_bytes = recorder_bytes();
+	seqlock_write_end(&s->seq, seq);
+}
+
+static void publish_tick(void)
+{
+	struct lt_shm_header *h = seg();
+	struct lt_ring *ring = (struct lt_ring *)((char *)h + h->ring_off);
+	uint32_t n = atomic_load_explicit(&h->stacks_count, memory_order_acquire);
+	if (n > h->stacks_cap)
+		n = h->stacks_cap;
+	struct lt_counts t = recorder_collect(NULL, n);
+	uint64_t head = atomic_load_explicit(&ring->head, memory_order_relaxed);
+	ring->ticks[head & (h->ring_cap - 1)] = (struct lt_tick){
+		.time_ns = now_ns(CLOCK_REALTIME),
+		.live_bytes = t.live_bytes,
+		.live_blocks = t.live_blocks,
+		.alloc_calls = t.alloc_calls,
+		.free_calls = t.free_calls,
+	};
+	/* Release: the tick before the head; pairs with shm_read_ticks(). */
+	atomic_store_explicit(&ring->head, head + 1, memory_order_release);
+}
+
+void publish_now(void)
+{
+	if (!seg() || atomic_load(&final_done) || take_busy(1) < 0)
+		return;
+	publish_modules();
+	publish_snapshot();
+	give_busy();
+}
+
+void publish_final(int status)
+{
+	struct lt_shm_header *h = seg();
+	int expect = 0;
+	if (!h || !atomic_compare_exchange_strong(&final_done, &expect, 1))
+		return;
+	int got = take_busy(0) == 0;
+	publish_modules();
+	publish_tick();
+	publish_snapshot();
+	h->exit_status = status;
+	/* Release: exit_status and the final snapshot before EXITED; pairs with
+	 * the acquire in shm_state(). */
+	atomic_store_explicit(&h->state, LT_STATE_EXITED, memory_order_release);
+	if (got)
+		give_busy();
+}
+
+static uint32_t wanted_interval(void)
+{
+	struct lt_shm_header *h = seg();
+	uint32_t ms = h->interval_ms;
+	uint32_t want = atomic_load_explicit(&h->want_interval_ms, memory_order_relaxed);
+	uint64_t until = atomic_load_explicit(&h->want_until_ns, memory_order_relaxed);
+	if (want && want < ms && until > now_ns(CLOCK_MONOTONIC))
+		ms = want < LT_TICK_MS ? LT_TICK_MS : want;
+	return ms;
+}
+
+static void *publisher(void *arg)
+{
+	struct timespec next;
+	uint64_t since_snapshot = 0;
+
+	(void)arg;
+	probe_guard = 1; /* this thread's own allocations, if any, are not the target's */
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		next.tv_nsec += LT_TICK_MS * 1000000L;
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL))
+			;
+		if (atomic_load(&final_done) || atomic_load(&rec.phase) != PHASE_ON)
+			return NULL;
+		if (take_busy(1) < 0)
+			continue;
+		if (!atomic_load(&final_done)) {
+			publish_tick();
+			since_snapshot += LT_TICK_MS;
+			if (since_snapshot >= wanted_interval()) {
+				since_snapshot = 0;
+				publish_modules();
+				publish_snapshot();
+			}
+		}
+		give_busy();
+	}
+}
+
+int publish_start(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+
+	if (!seg())
+		return -1;
+	publish_now(); /* readers get a first snapshot without waiting an interval */
+	/* The thread must never take the target's signals: block them all while
+	 * creating it, so it starts with every signal blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	int err = pthread_create(&t, &attr, publisher, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!err)
+		pthread_setname_np(t, "leaktop");
+	return err ? -1 : 0;
+}

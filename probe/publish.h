@@ -1,0 +1,21 @@
+/* publish.h - the probe's publisher: snapshots, ticks and modules.
+ *
+ * A thread of the probe's own wakes every LT_TICK_MS, appends a tick of
+ * totals to the ring and, every interval (or sooner, when a reader asks),
+ * republishes the module list and the per-stack snapshot. The target's
+ * threads never wait for it and it never waits for a reader. */
+#ifndef LEAKTOP_PUBLISH_H
+#define LEAKTOP_PUBLISH_H
+
+/* Starts the publisher thread. 0, or -1 (tracking goes on; nothing is
+ * published until the final snapshot). */
+int publish_start(void);
+
+/* Publishes modules and a snapshot now, from any thread. */
+void publish_now(void);
+
+/* The final snapshot: publishes, then marks the segment EXITED with status.
+ * Later calls do nothing. Safe from the _exit path. */
+void publish_final(int status);
+
+#endif

@@ -1,0 +1,279 @@
+/* recorder.c - what the probe knows: live blocks, stacks, per-stack counts.
+ *
+ * The hot path is record_alloc / record_free. Neither takes a global lock,
+ * makes a syscall or allocates: an allocation is one unwind into a fixed
+ * array on the stack, one lock-free intern, one insert into a sharded
+ * table and two relaxed atomic adds; a free is one remove and two adds.
+ * Everything that allocates memory (the segment, the tables, their growth)
+ * uses mmap directly, never the allocator the probe intercepts. */
+#define _GNU_SOURCE
+#include "recorder.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "unwind.h"
+
+struct recorder rec = { .phase = PHASE_NEW };
+__thread int probe_guard __attribute__((tls_model("initial-exec")));
+
+/* One line on stderr, in one write: stdio may allocate, write(2) never does. */
+static void say(const char *what, const char *detail)
+{
+	char line[256];
+	size_t n = 0;
+	const char *parts[] = { "leaktop: ", what, detail ? ": " : NULL, detail, "\n" };
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		for (const char *p = parts[i]; p && *p && n < sizeof line - 2; p++)
+			line[n++] = *p;
+	if (line[n - 1] != '\n')
+		line[n++] = '\n';
+	if (write(2, line, n) < 0)
+		return;
+}
+
+static uint32_t env_u32(const char *name, uint32_t def, uint32_t lo, uint32_t hi)
+{
+	const char *s = secure_getenv(name);
+	if (!s || !*s)
+		return def;
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*end || v < lo || v > hi)
+		return def;
+	return (uint32_t)v;
+}
+
+void recorder_config_from_env(struct recorder_config *cfg)
+{
+	cfg->depth = env_u32("LEAKTOP_DEPTH", LT_DEPTH_DEFAULT, 1, LT_DEPTH_MAX);
+	cfg->interval_ms = env_u32("LEAKTOP_INTERVAL", LT_INTERVAL_DEFAULT, LT_TICK_MS, 3600000);
+	cfg->stacks_cap = env_u32("LEAKTOP_MAX_STACKS", LT_STACKS_DEFAULT, 16, 1u << 24);
+	cfg->launcher_pid = (int)env_u32("LEAKTOP_LAUNCHER", 0, 1, 1u << 30);
+}
+
+/* /proc/self/stat field 22, the start time in clock ticks: with the pid it
+ * names this process uniquely, so readers can tell a reused pid. */
+static uint64_t proc_start_ticks(void)
+{
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* After ") " come fields 3..; field 22 is the 20th of them. */
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+static void *map_anon(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+	               -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int recorder_init(const struct recorder_config *cfg)
+{
+	struct lt_shm_layout l;
+	uint32_t pool_cap = cfg->stacks_cap * LT_POOL_FRAMES_PER_STACK;
+	struct timespec ts;
+
+	rec.cfg = *cfg;
+	rec.pid = getpid();
+	if (shm_layout(&l, cfg->stacks_cap, pool_cap, LT_RING_CAP, LT_MODS_CAP, LT_MODS_STR_CAP) < 0) {
+		recorder_disable("bad configuration; the program runs untracked");
+		return -1;
+	}
+	rec.seg = shm_create_segment(rec.shm_name, rec.pid, l.size);
+	if (!rec.seg) {
+		atomic_store(&rec.phase, PHASE_OFF);
+		say("cannot create a shared memory segment, the program runs untracked", strerrordesc_np(errno));
+		return -1;
+	}
+	rec.counts = map_anon((size_t)cfg->stacks_cap * sizeof *rec.counts);
+	if (!rec.counts)
+		goto nomem;
+
+	struct lt_shm_header *h = rec.seg;
+	memcpy(h->magic, LT_SHM_MAGIC, sizeof h->magic);
+	h->version = LT_SHM_VERSION;
+	h->header_size = sizeof *h;
+	h->segment_size = l.size;
+	h->pid = rec.pid;
+	h->launcher_pid = cfg->launcher_pid;
+	h->proc_start = proc_start_ticks();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h->start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	h->interval_ms = cfg->interval_ms;
+	h->depth = cfg->depth;
+	h->stacks_cap = cfg->stacks_cap;
+	h->pool_cap = pool_cap;
+	h->ring_cap = LT_RING_CAP;
+	h->mods_cap = LT_MODS_CAP;
+	h->mods_str_cap = LT_MODS_STR_CAP;
+	h->ring_off = l.ring_off;
+	h->mods_off = l.mods_off;
+	h->mods_str_off = l.mods_str_off;
+	h->stack_index_off = l.stack_index_off;
+	h->stack_pool_off = l.stack_pool_off;
+	h->snap_off = l.snap_off;
+	ssize_t n = readlink("/proc/self/exe", h->program, sizeof h->program - 1);
+	h->program[n > 0 ? n : 0] = '\0';
+
+	char *base = (char *)rec.seg;
+	if (stacktab_init(&rec.stacks, cfg->stacks_cap, pool_cap,
+	                  (_Atomic uint64_t *)(base + l.stack_index_off),
+	                  (uint64_t *)(base + l.stack_pool_off), &h->stacks_count, &h->pool_used) < 0)
+		goto nomem;
+	blocktab_init(&rec.blocks);
+	/* Release: every field above is written before a reader can see RUNNING;
+	 * pairs with the acquire in shm_state(). */
+	atomic_store_explicit(&h->state, LT_STATE_RUNNING, memory_order_release);
+	atomic_store_explicit(&rec.phase, PHASE_ON, memory_order_release);
+	return 0;
+nomem:
+	recorder_disable("out of memory for the probe's tables; the program runs untracked");
+	return -1;
+}
+
+void recorder_disable(const char *why)
+{
+	int was = atomic_exchange(&rec.phase, PHASE_OFF);
+	if (why && was != PHASE_OFF)
+		say(why, NULL);
+}
+
+void recorder_fini(void)
+{
+	atomic_store(&rec.phase, PHASE_OFF);
+	if (rec.seg) {
+		if (!rec.cfg.launcher_pid)
+			shm_unlink(rec.shm_name);
+		munmap(rec.seg, rec.seg->segment_size);
+		rec.seg = NULL;
+	}
+	stacktab_fini(&rec.stacks);
+	blocktab_fini(&rec.blocks);
+	if (rec.counts)
+		munmap(rec.counts, (size_t)rec.cfg.stacks_cap * sizeof *rec.counts);
+	rec.counts = NULL;
+	atomic_store(&rec.unknown_frees, 0);
+	atomic_store(&rec.overflow_allocs, 0);
+	atomic_store(&rec.phase, PHASE_NEW);
+}
+
+static inline void count_alloc(uint32_t stack, uint64_t size)
+{
+	struct stack_counters *c = &rec.counts[stack];
+	atomic_fetch_add_explicit(&c->alloc_calls, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->alloc_bytes, size, memory_order_relaxed);
+}
+
+static inline void count_free(const struct block_rec *b)
+{
+	struct stack_counters *c = &rec.counts[b->stack];
+	atomic_fetch_add_explicit(&c->free_calls, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->freed_bytes, b->size, memory_order_relaxed);
+}
+
+void record_alloc(void *ptr, size_t size, const void *caller)
+{
+	uint64_t frames[LT_DEPTH_MAX];
+	struct block_rec old;
+
+	if (atomic_load_explicit(&rec.phase, memory_order_acquire) != PHASE_ON || !ptr)
+		return;
+	uint32_t depth = unwind_capture(frames, rec.cfg.depth, caller);
+	uint32_t id = stack_intern(&rec.stacks, frames, depth);
+	if (id == LT_STACK_OVERFLOW)
+		atomic_fetch_add_explicit(&rec.overflow_allocs, 1, memory_order_relaxed);
+	int r = blocktab_insert(&rec.blocks, (uint64_t)(uintptr_t)ptr, id, size, &old);
+	if (r < 0) {
+		recorder_disable("out of memory for the block table; tracking stopped");
+		return;
+	}
+	if (r == 1) /* the address came back without a free we saw */
+		count_free(&old);
+	count_alloc(id, size);
+}
+
+int record_take(void *ptr, struct block_rec *b)
+{
+	if (atomic_load_explicit(&rec.phase, memory_order_acquire) != PHASE_ON)
+		return -1;
+	return blocktab_remove(&rec.blocks, (uint64_t)(uintptr_t)ptr, b);
+}
+
+void record_untake(void *ptr, const struct block_rec *b)
+{
+	struct block_rec old;
+	if (blocktab_insert(&rec.blocks, (uint64_t)(uintptr_t)ptr, b->stack, b->size, &old) < 0)
+		recorder_disable("out of memory for the block table; tracking stopped");
+}
+
+void record_release(const struct block_rec *b, int known)
+{
+	if (atomic_load_explicit(&rec.phase, memory_order_acquire) != PHASE_ON)
+		return;
+	if (known)
+		count_free(b);
+	else
+		atomic_fetch_add_explicit(&rec.unknown_frees, 1, memory_order_relaxed);
+}
+
+void record_free(void *ptr)
+{
+	struct block_rec b;
+	if (!ptr || atomic_load_explicit(&rec.phase, memory_order_acquire) != PHASE_ON)
+		return;
+	record_release(&b, record_take(ptr, &b) == 0);
+}
+
+struct lt_counts recorder_collect(struct lt_counts *out, uint32_t n)
+{
+	struct lt_counts tot = { 0 };
+	for (uint32_t i = 0; i < n; i++) {
+		struct stack_counters *c = &rec.counts[i];
+		/* Frees first: every freed byte was allocated before it was freed,
+		 * so reading the allocations last never makes live negative. */
+		uint64_t fc = atomic_load_explicit(&c->free_calls, memory_order_acquire);
+		uint64_t fb = atomic_load_explicit(&c->freed_bytes, memory_order_acquire);
+		uint64_t ac = atomic_load_explicit(&c->alloc_calls, memory_order_acquire);
+		uint64_t ab = atomic_load_explicit(&c->alloc_bytes, memory_order_acquire);
+		struct lt_counts s = {
+			.live_bytes = ab > fb ? ab - fb : 0,
+			.live_blocks = ac > fc ? ac - fc : 0,
+			.alloc_calls = ac,
+			.alloc_bytes = ab,
+			.free_calls = fc,
+		};
+		if (out)
+			out[i] = s;
+		tot.live_bytes += s.live_bytes;
+		tot.live_blocks += s.live_blocks;
+		tot.alloc_calls += s.alloc_calls;
+		tot.alloc_bytes += s.alloc_bytes;
+		tot.free_calls += s.free_calls;
+	}
+	return tot;
+}
+
+uint64_t recorder_bytes(void)
+{
+	return blocktab_bytes(&rec.blocks) + stacktab_bytes(&rec.stacks) +
+	       (uint64_t)atomic_load(&rec.seg->stacks_count) * sizeof *rec.counts;
+}

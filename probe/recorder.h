@@ -1,0 +1,93 @@
+/* recorder.h - the probe's bookkeeping, with a plain C API.
+ *
+ * Ownership: one recorder per process, a global owned by recorder.c; the
+ * hooks (hooks.c) and the publisher (publish.c) only call in. It works the
+ * same with or without LD_PRELOAD, which is how the unit tests drive it.
+ *
+ * Per stack the recorder keeps four monotonic counters; live figures are
+ * their differences, taken when a snapshot is published, so an allocation
+ * costs two relaxed atomic adds and a free two more. */
+#ifndef LEAKTOP_RECORDER_H
+#define LEAKTOP_RECORDER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../shared/shm.h"
+#include "blocktab.h"
+#include "stacktab.h"
+
+enum probe_phase { PHASE_OFF = 0, PHASE_ON = 1, PHASE_STARTING = 2, PHASE_NEW = 3 };
+
+struct stack_counters {
+	_Atomic uint64_t alloc_calls;
+	_Atomic uint64_t alloc_bytes;
+	_Atomic uint64_t free_calls;
+	_Atomic uint64_t freed_bytes;
+};
+
+struct recorder_config {
+	uint32_t depth;       /* frames per stack, 1..LT_DEPTH_MAX */
+	uint32_t interval_ms; /* snapshot interval */
+	uint32_t stacks_cap;  /* distinct stacks before overflow */
+	int launcher_pid;     /* leaktop process that owns the segment, or 0 */
+};
+
+struct recorder {
+	_Atomic int phase; /* enum probe_phase: the hot path checks only this */
+	struct recorder_config cfg;
+	struct lt_shm_header *seg; /* our segment, mapped read-write */
+	char shm_name[LT_SHM_NAME_MAX];
+	struct stacktab stacks;
+	struct blocktab blocks;
+	struct stack_counters *counts; /* private, indexed by stack id */
+	_Atomic uint64_t unknown_frees;
+	_Atomic uint64_t overflow_allocs;
+	int exit_status;
+	pid_t pid;
+};
+
+extern struct recorder rec;
+
+/* The recursion guard: non-zero while this thread is inside the probe, so
+ * allocations made by the probe's callees (or by a signal handler that
+ * interrupts it) pass straight through untracked. */
+extern __thread int probe_guard __attribute__((tls_model("initial-exec")));
+
+/* Reads the configuration the launcher left in the environment (through
+ * secure_getenv, so a setuid program stays untracked). */
+void recorder_config_from_env(struct recorder_config *cfg);
+
+/* Creates the segment and the tables; the phase goes ON. 0, or -1 with the
+ * phase OFF and one line on stderr. Safe to call from inside a malloc hook. */
+int recorder_init(const struct recorder_config *cfg);
+
+/* Unmaps everything; unlinks the segment unless a launcher owns it. */
+void recorder_fini(void);
+
+/* Stops tracking for good (after fork in the child, or on failure). */
+void recorder_disable(const char *why);
+
+/* An allocation of size bytes at ptr, made by the code that resumes at
+ * caller (a return address; NULL cuts only the probe's own frames). */
+void record_alloc(void *ptr, size_t size, const void *caller);
+
+/* A free of ptr: its record is gone before the real free runs. */
+void record_free(void *ptr);
+
+/* For realloc: takes ptr's record out of the table without counting the free
+ * (0, or -1 when ptr is unknown). Then either record_untake (the realloc
+ * failed and ptr lives on) or record_release (it was freed or moved). */
+int record_take(void *ptr, struct block_rec *b);
+void record_untake(void *ptr, const struct block_rec *b);
+void record_release(const struct block_rec *b, int known);
+
+/* Fills the totals and per-stack live counts for [0, n) into out (which has
+ * room for n). Returns the totals. */
+struct lt_counts recorder_collect(struct lt_counts *out, uint32_t n);
+
+/* Bytes of memory the probe holds, not counting the segment. */
+uint64_t recorder_bytes(void);
+
+#endif

@@ -1,0 +1,115 @@
+/* profile.h - the snapshot model both the live reader and the recording
+ * reader fill, and every report reads.
+ *
+ * Ownership: a profile owns everything reachable from it (stacks, symbol
+ * strings, snapshots, ticks); pointers it hands out stay valid until the
+ * next profile_add_* call of the same kind, or until profile_free.
+ * Functions returning int give 0, or -1 with errno ENOMEM/EINVAL. */
+#ifndef LEAKTOP_PROFILE_H
+#define LEAKTOP_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shm.h"
+
+/* How a profiled program ended. */
+enum prof_end {
+	PROF_RUNNING = 0,  /* still running when last seen (or unknown) */
+	PROF_EXITED = 1,   /* code is the exit status */
+	PROF_SIGNALED = 2, /* code is the signal number */
+};
+
+/* A resolved frame. Strings are owned by the profile; never NULL ("" when
+ * unknown); line 0 when unknown. */
+struct frame_sym {
+	uint64_t addr;
+	const char *func;
+	const char *module;
+	const char *file;
+	uint32_t line;
+};
+
+struct prof_stack {
+	uint32_t depth;   /* frames, leaf first */
+	uint64_t *frames; /* return addresses; NULL when depth is 0 */
+};
+
+struct snap_entry {
+	uint32_t id; /* stack id */
+	struct lt_counts c;
+};
+
+struct snapshot {
+	uint64_t seqno;
+	uint64_t time_ns; /* CLOCK_REALTIME */
+	struct lt_counts totals;
+	uint64_t unknown_frees;
+	uint64_t overflow_allocs;
+	uint64_t probe_bytes;
+	uint32_t n;             /* entries, sorted by id, only stacks with a non-zero counter */
+	struct snap_entry *e;
+};
+
+struct profile {
+	char *program;
+	int32_t pid;
+	uint64_t start_ns;
+	uint32_t interval_ms;
+	uint32_t depth;
+
+	struct prof_stack *stacks; /* indexed by id; see profile_stack() */
+	uint8_t *stack_known;      /* per id: 1 when added */
+	uint32_t stacks_cap;       /* ids with a slot */
+	uint32_t *stack_order;     /* ids in the order they were added */
+	uint32_t nstack_order;
+
+	struct frame_sym *syms; /* in the order added */
+	uint32_t nsyms;
+	uint32_t syms_cap;
+	uint32_t *sym_index; /* open addressing over syms: index + 1, 0 = empty */
+	uint32_t sym_index_mask;
+
+	struct snapshot *snaps; /* in time order */
+	uint32_t nsnaps;
+	uint32_t snaps_cap;
+
+	struct lt_tick *ticks;
+	uint64_t nticks;
+	uint64_t ticks_cap;
+
+	enum prof_end end;
+	int32_t end_code;
+};
+
+/* A new, empty profile; NULL when out of memory. */
+struct profile *profile_new(void);
+void profile_free(struct profile *p);
+
+/* Sets the program name (copied). */
+int profile_set_program(struct profile *p, const char *program);
+
+/* Adds stack id with its frames (copied). Adding a known id again with the
+ * same frames is a no-op; with other frames, -1 (EINVAL). Ids above 2^24 are
+ * refused (EINVAL). */
+int profile_add_stack(struct profile *p, uint32_t id, const uint64_t *frames, uint32_t depth);
+
+/* The stack with this id, or NULL when none was added. */
+const struct prof_stack *profile_stack(const struct profile *p, uint32_t id);
+
+/* Adds the symbol of s->addr (strings copied); a known address is a no-op. */
+int profile_add_sym(struct profile *p, const struct frame_sym *s);
+
+/* The symbol of addr, or NULL. */
+const struct frame_sym *profile_sym(const struct profile *p, uint64_t addr);
+
+/* Appends a copy of s (and its entries). */
+int profile_add_snapshot(struct profile *p, const struct snapshot *s);
+
+/* Appends n ticks. */
+int profile_add_ticks(struct profile *p, const struct lt_tick *t, uint64_t n);
+
+/* The entry of stack id in s, or NULL (binary search). */
+const struct snap_entry *snapshot_find(const struct snapshot *s, uint32_t id);
+
+#endif

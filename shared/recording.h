@@ -1,0 +1,88 @@
+/* recording.h - leaktop's recording file format (.lkt).
+ *
+ * A file is a 16-byte file header and then records, appended one at a time,
+ * each complete in itself: a crash or a SIGKILL at any moment leaves every
+ * complete record readable, and a reader stops cleanly at a torn tail.
+ *
+ * File header (16 bytes): magic "LKTREC\r\n" (8), u32 version, u32 flags (0).
+ * Record header (16 bytes): u32 type, u32 stored_len, u32 raw_len, u32 crc,
+ *   followed by stored_len bytes: the payload, zlib-compressed (deflate with
+ *   zlib header), raw_len bytes once inflated. crc is the CRC-32 of the first
+ *   12 bytes of the record header followed by the stored bytes.
+ *   raw_len <= REC_RAW_MAX; stored_len <= compressBound(raw_len).
+ * All integers little-endian. Strings in payloads: u16 length, then bytes.
+ *
+ * Payloads, by type:
+ *   META (1):     u32 pid, u64 start_ns, u32 interval_ms, u32 depth,
+ *                 str program
+ *   STACKS (2):   u32 n, then n times: u32 id, u16 depth, u64 frames[depth]
+ *                 (leaf first)
+ *   SYMBOLS (3):  u32 n, then n times: u64 addr, u32 line, str func,
+ *                 str module, str file
+ *   SNAPSHOT (4): u64 seqno, u64 time_ns, counts totals, u64 unknown_frees,
+ *                 u64 overflow_allocs, u64 probe_bytes, u32 n, then n times:
+ *                 u32 id, counts  (ids strictly increasing; counts is five
+ *                 u64: live_bytes, live_blocks, alloc_calls, alloc_bytes,
+ *                 free_calls)
+ *   TICKS (5):    u32 n, then n times: u64 time_ns, live_bytes, live_blocks,
+ *                 alloc_calls, free_calls
+ *   END (6):      u32 kind (enum prof_end), i32 code
+ * A SNAPSHOT refers only to stacks in earlier STACKS records, and a STACKS
+ * record's frames have their SYMBOLS in earlier or the same file position's
+ * preceding records. Unknown record types are skipped (forward compatible);
+ * a version above REC_VERSION is refused with the version it needs. */
+#ifndef LEAKTOP_RECORDING_H
+#define LEAKTOP_RECORDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+
+#define REC_MAGIC "LKTREC\r\n"
+#define REC_VERSION 1
+#define REC_RAW_MAX (64u << 20)
+
+enum rec_type {
+	REC_META = 1,
+	REC_STACKS = 2,
+	REC_SYMBOLS = 3,
+	REC_SNAPSHOT = 4,
+	REC_TICKS = 5,
+	REC_END = 6,
+};
+
+/* Appends records to an open file, remembering what of a profile it has
+ * written so each call writes only what is new. */
+struct rec_writer {
+	int fd;
+	uint64_t offset;     /* bytes written so far */
+	uint32_t stacks_done; /* entries of profile->stack_order written */
+	uint32_t syms_done;
+	uint32_t snaps_done;
+	uint64_t ticks_done;
+	int meta_done;
+};
+
+/* Creates path (mode 0600, O_EXCL, never through a symlink; an existing
+ * regular file of ours is replaced) and writes the file header. 0, or -1 with
+ * a message in err. */
+int rec_writer_create(struct rec_writer *w, const char *path, char *err, size_t errlen);
+
+/* Writes META (once), then the stacks, symbols, snapshots and ticks added to
+ * p since the last call, in that order, each as one record (none when there
+ * is nothing new). 0, or -1 with a message in err. */
+int rec_writer_sync(struct rec_writer *w, const struct profile *p, char *err, size_t errlen);
+
+/* Writes an END record from p->end and p->end_code, and closes the file. */
+int rec_writer_finish(struct rec_writer *w, const struct profile *p, char *err, size_t errlen);
+
+/* Reads a whole file into p (a new profile). Returns 0; 1 when the file
+ * ends in a torn record (everything before it is loaded, err says where);
+ * -1 on an error ("offset N: what is wrong" in err, p holds what came before). */
+int rec_read_file(const char *path, struct profile *p, char *err, size_t errlen);
+
+/* The same from memory (for tests and the fuzzer). */
+int rec_read_mem(const void *buf, size_t len, struct profile *p, char *err, size_t errlen);
+
+#endif

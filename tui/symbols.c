@@ -8,14 +8,16 @@
  * path, and reads .symtab (static functions) or .dynsym and the DWARF line
  * table. This file adds what libdwfl lacks for a viewer: its own table of
  * modules (so a module whose file cannot be opened, like the vDSO, still
- * names its frames), a per-address cache of answers, and interned strings
- * that stay valid until sym_free.
+ * names its frames), a sorted table of each module's function symbols
+ * (dwfl_module_addrinfo scans every symbol on every call), a per-address
+ * cache of answers, and interned strings that stay valid until sym_free.
  *
  * Single-threaded: a symbolizer and its Dwfl are used by one thread. */
 #include "tui/symbols.h"
 
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <gelf.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,14 @@ static const Dwfl_Callbacks callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
+/* A function symbol, at runtime addresses [lo, hi). The name points into
+ * the module's ELF data, which libdwfl keeps until dwfl_end. */
+struct fsym {
+	uint64_t lo, hi;
+	const char *name;
+	uint32_t rank; /* order of preference among symbols at one address */
+};
+
 /* A module as registered. Records are never freed before sym_free: libdwfl
  * cannot forget a module in an add-only session (see sym_add_module), so
  * neither do we. */
@@ -49,6 +59,9 @@ struct module {
 	Dwfl_Module *dw; /* NULL when the file could not be reported */
 	int err;         /* errno of the failed report, when dw is NULL */
 	bool active;     /* in the address index */
+	bool syms_read;  /* syms built, or found impossible to build */
+	struct fsym *syms; /* sorted by lo, one per address; NULL: use libdwfl's */
+	uint32_t nsyms;
 };
 
 struct symbolizer {
@@ -206,6 +219,8 @@ void sym_free(struct symbolizer *s)
 	free(s->strs);
 	free(s->cache);
 	free(s->active);
+	for (uint32_t i = 0; i < s->nmods; i++)
+		free(s->mods[i].syms);
 	free(s->mods);
 	free(s);
 }
@@ -226,12 +241,12 @@ static uint32_t active_upper(const struct symbolizer *s, uint64_t addr)
 	return a;
 }
 
-static const struct module *module_at(const struct symbolizer *s, uint64_t addr)
+static struct module *module_at(const struct symbolizer *s, uint64_t addr)
 {
 	uint32_t i = active_upper(s, addr);
 	if (i == 0)
 		return NULL;
-	const struct module *m = &s->mods[s->active[i - 1]];
+	struct module *m = &s->mods[s->active[i - 1]];
 	return addr < m->hi ? m : NULL;
 }
 
@@ -328,6 +343,129 @@ int sym_add_module(struct symbolizer *s, const char *path, uint64_t bias, uint64
 	return 0;
 }
 
+/* --- function symbols ---------------------------------------------------- */
+
+#define SIZELESS (1u << 31) /* in fsym.rank */
+
+static int fsym_cmp(const void *a, const void *b)
+{
+	const struct fsym *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* Lower ranks win among symbols at one address: sized before sizeless,
+ * global before weak before local, then the symbol table's order (which
+ * keeps libdwfl's pick among aliases such as malloc and __libc_malloc). */
+static uint32_t fsym_rank(const GElf_Sym *sym, int ndx)
+{
+	uint32_t bind = GELF_ST_BIND(sym->st_info);
+	uint32_t r = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
+	return (sym->st_size ? 0u : SIZELESS) | r << 29 | (uint32_t)ndx;
+}
+
+/* Symbol i as a function, or 0 when it is none. Untyped symbols count in
+ * executable sections (assembly entry points such as ld.so's _start). A
+ * sizeless symbol gets hi = the end of its section, cut to the next symbol
+ * later. */
+static int fsym_get(struct module *m, int i, struct fsym *out)
+{
+	GElf_Sym sym;
+	GElf_Addr value;
+	GElf_Word shndx;
+	Elf *elf;
+	Dwarf_Addr bias;
+	const char *name = dwfl_module_getsym_info(m->dw, i, &sym, &value, &shndx, &elf, &bias);
+	if (!name || !*name || shndx == SHN_UNDEF || shndx == SHN_ABS)
+		return 0;
+	int type = GELF_ST_TYPE(sym.st_info);
+	bool func = type == STT_FUNC || type == STT_GNU_IFUNC;
+	if (!func && type != STT_NOTYPE)
+		return 0;
+	*out = (struct fsym){ .lo = value, .hi = value + sym.st_size, .name = name,
+	                      .rank = fsym_rank(&sym, i) };
+	if (func && sym.st_size)
+		return 1;
+	GElf_Shdr sh;
+	Elf_Scn *scn = elf ? elf_getscn(elf, shndx) : NULL;
+	if (!scn || !gelf_getshdr(scn, &sh) || (!func && !(sh.sh_flags & SHF_EXECINSTR)))
+		return 0;
+	if (!sym.st_size)
+		out->hi = sh.sh_addr + sh.sh_size + bias;
+	return out->hi > out->lo;
+}
+
+/* Builds m->syms from the symbol tables libdwfl found (.symtab of the file
+ * or of its separate debug file, else .dynsym, plus .gnu_debugdata): one
+ * pass over every symbol and a sort, once per module, on its first lookup.
+ * As in dwfl_module_addrinfo, a sized symbol containing an address beats a
+ * sizeless one before it, and a sizeless symbol runs to the next symbol or
+ * the end of its section. On failure m->syms stays NULL and lookups fall
+ * back to dwfl_module_addrinfo. */
+static void read_syms(struct module *m)
+{
+	m->syms_read = true;
+	int n = dwfl_module_getsymtab(m->dw);
+	if (n <= 1)
+		return;
+	struct fsym *t = malloc((size_t)n * sizeof *t);
+	if (!t)
+		return;
+	uint32_t k = 0;
+	for (int i = 1; i < n; i++)
+		k += (uint32_t)fsym_get(m, i, &t[k]);
+	qsort(t, k, sizeof *t, fsym_cmp);
+	/* Keep the best symbol at each address, but no sizeless one inside a
+	 * sized function. */
+	uint32_t u = 0;
+	uint64_t sized_end = 0;
+	for (uint32_t i = 0; i < k; i++) {
+		bool sizeless = t[i].rank & SIZELESS;
+		if ((u > 0 && t[u - 1].lo == t[i].lo) || (sizeless && t[i].lo < sized_end))
+			continue;
+		if (!sizeless && t[i].hi > sized_end)
+			sized_end = t[i].hi;
+		t[u++] = t[i];
+	}
+	for (uint32_t i = 0; i + 1 < u; i++)
+		if ((t[i].rank & SIZELESS) && t[i].hi > t[i + 1].lo)
+			t[i].hi = t[i + 1].lo;
+	if (u == 0) {
+		free(t);
+		return;
+	}
+	struct fsym *shrunk = realloc(t, u * sizeof *t);
+	m->syms = shrunk ? shrunk : t;
+	m->nsyms = u;
+}
+
+/* The raw name of the function containing pc, or NULL. A function may
+ * contain a smaller sized symbol (a part split off, a local entry), so up
+ * to 8 earlier symbols are tried when the nearest one ends before pc. */
+static const char *func_at(struct module *m, uint64_t pc)
+{
+	if (!m->syms_read)
+		read_syms(m);
+	if (!m->syms) {
+		GElf_Off off;
+		GElf_Sym sym;
+		return dwfl_module_addrinfo(m->dw, pc, &off, &sym, NULL, NULL, NULL);
+	}
+	uint32_t a = 0, b = m->nsyms;
+	while (a < b) {
+		uint32_t mid = a + (b - a) / 2;
+		if (m->syms[mid].lo <= pc)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (uint32_t i = a, tries = 0; i > 0 && tries < 8; i--, tries++)
+		if (pc < m->syms[i - 1].hi)
+			return m->syms[i - 1].name;
+	return NULL;
+}
+
 /* --- lookups ------------------------------------------------------------- */
 
 /* The interned, demangled form of a symbol name; NULL (ENOMEM). */
@@ -360,13 +498,11 @@ int sym_resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *out)
 	/* A return address points after its call; the call itself, one byte
 	 * back, is in the calling function even when the call ends it. */
 	uint64_t pc = addr ? addr - 1 : 0;
-	const struct module *m = module_at(s, pc);
+	struct module *m = module_at(s, pc);
 	if (m) {
 		out->module = m->name;
 		if (m->dw) {
-			GElf_Off off;
-			GElf_Sym sym;
-			const char *name = dwfl_module_addrinfo(m->dw, pc, &off, &sym, NULL, NULL, NULL);
+			const char *name = func_at(m, pc);
 			Dwfl_Line *line = dwfl_module_getsrc(m->dw, pc);
 			int lineno = 0;
 			const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;

@@ -251,8 +251,8 @@ static struct module *module_at(const struct symbolizer *s, uint64_t addr)
 }
 
 /* Puts module idx into the address index (again, if its range changed).
- * Modules it overlaps are taken out: an object was unloaded and another loaded in its place, and the
- * newer one owns the addresses now. */
+ * Modules it overlaps are taken out: an object was unloaded and another
+ * loaded in its place, and the newer one owns the addresses now. */
 static void activate(struct symbolizer *s, uint32_t idx)
 {
 	struct module *m = &s->mods[idx];
@@ -287,9 +287,9 @@ static Dwfl_Module *report(struct symbolizer *s, struct module *m)
 	Dwfl_Module *dw = dwfl_report_elf(s->dwfl, m->path, m->path, -1, m->bias, false);
 	/* open() failures leave their errno; any other failure means the file
 	 * is no ELF object libdwfl can place. */
-	m->err = errno ? errno : ENOEXEC;
-	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
-		dw = NULL;
+	if (!dw)
+		m->err = errno ? errno : ENOEXEC;
+	dwfl_report_end(s->dwfl, NULL, NULL); /* fails only through a callback */
 	return dw;
 }
 
@@ -301,7 +301,8 @@ int sym_add_module(struct symbolizer *s, const char *path, uint64_t bias, uint64
 	}
 	/* A module seen before (the same file at the same bias) is never
 	 * reported to libdwfl again: re-reporting an open module makes libdwfl
-	 * see an overlap and free it, behind our back. */
+	 * see an overlap and free it, behind our back. The search costs a
+	 * strcmp per known module: add each published module once. */
 	uint32_t idx = 0;
 	while (idx < s->nmods && (s->mods[idx].bias != bias || strcmp(s->mods[idx].path, path)))
 		idx++;
@@ -357,7 +358,8 @@ static int fsym_cmp(const void *a, const void *b)
 
 /* Lower ranks win among symbols at one address: sized before sizeless,
  * global before weak before local, then the symbol table's order (which
- * keeps libdwfl's pick among aliases such as malloc and __libc_malloc). */
+ * keeps libdwfl's pick among aliases such as malloc and __libc_malloc).
+ * The index takes the low 29 bits: symbol tables hold far fewer. */
 static uint32_t fsym_rank(const GElf_Sym *sym, int ndx)
 {
 	uint32_t bind = GELF_ST_BIND(sym->st_info);

@@ -84,8 +84,16 @@ static void add_all(struct symbolizer *s, const struct mod *skip)
 	}
 }
 
+/* Neither inlined nor cloned under another name (gcc's clones would be
+ * named call_site.isra.0 and the like); clang has no such clones. */
+#ifdef __clang__
+#define NOIPA __attribute__((noinline))
+#else
+#define NOIPA __attribute__((noipa))
+#endif
+
 /* Its caller's return address; stores the caller's line on the way. */
-static __attribute__((noipa)) uint64_t return_address(int *line, int here)
+static NOIPA uint64_t return_address(int *line, int here)
 {
 	*line = here;
 	return (uint64_t)__builtin_return_address(0);
@@ -93,7 +101,7 @@ static __attribute__((noipa)) uint64_t return_address(int *line, int here)
 
 /* The return address of a call in this function, and the call's line. The
  * empty asm after the call keeps it from being a tail call. */
-static __attribute__((noipa)) uint64_t call_site(int *line)
+static NOIPA uint64_t call_site(int *line)
 {
 	uint64_t ra = return_address(line, __LINE__);
 	__asm__ volatile("" ::: "memory");

@@ -191,6 +191,13 @@ static void cache_put(struct symbolizer *s, const struct frame_sym *out)
 
 struct symbolizer *sym_new(void)
 {
+	/* libdwfl downloads missing debug info from any server DEBUGINFOD_URLS
+	 * names, and a slow or unreachable one would freeze the viewer over
+	 * ssh. Off unless asked for; programs leaktop starts are forked before
+	 * this runs and keep the variable. */
+	const char *want = getenv("LEAKTOP_DEBUGINFOD");
+	if (!want || strcmp(want, "1"))
+		unsetenv("DEBUGINFOD_URLS");
 	struct symbolizer *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;

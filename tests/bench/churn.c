@@ -16,7 +16,7 @@
  *   churn [-t THREADS] [-s SLOTS] [MILLIONS]
  *
  * MILLIONS is the number of malloc/free pairs per thread, in millions
- * (fractions allowed); the default, 4, takes about a second bare. */
+ * (fractions allowed); the default, 6, takes about a second bare. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 {
 	int threads = 1, c;
 	size_t slots = 10000;
-	double millions = 4.0;
+	double millions = 6.0;
 
 	while ((c = getopt(argc, argv, "t:s:")) != -1) {
 		switch (c) {

@@ -12,7 +12,7 @@
 #
 # Environment:
 #   BENCH_ROUNDS   rounds per tool and workload (default 5)
-#   BENCH_OPS      millions of malloc/free pairs, single-threaded (default 4,
+#   BENCH_OPS      millions of malloc/free pairs, single-threaded (default 6,
 #                  about 1 s bare)
 #   BENCH_THREADS  threads of the multi-threaded workload (default 4)
 #   BENCH_OPS_MT   millions of pairs per thread there (default 1)
@@ -24,7 +24,7 @@ set -uo pipefail
 
 build=${1:?usage: run.sh BUILD_DIR}
 rounds=${BENCH_ROUNDS:-5}
-ops=${BENCH_OPS:-4}
+ops=${BENCH_OPS:-6}
 threads=${BENCH_THREADS:-4}
 ops_mt=${BENCH_OPS_MT:-1}
 cc=${CC:-cc}
@@ -117,6 +117,9 @@ echo "== leaktop overhead benchmark: ${tools[*]}, $rounds rounds, interleaved"
 [ -n "$leaktop_mode" ] && echo "   leaktop:   $leaktop_mode"
 [ -n "$heaptrack_mode" ] && echo "   heaptrack: $heaptrack_mode"
 for n in "${notes[@]}"; do echo "   $n"; done
+# Other jobs on the machine skew every tool alike (runs are interleaved) but
+# widen the spread: the load average says whether to trust a close call.
+echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   single: churn $ops (M pairs);  multi: churn -t $threads $ops_mt (M pairs per thread)"
 
 # Warm-up: page cache, heaptrack's script and libraries; not recorded.
@@ -201,5 +204,6 @@ END {
 	printf "\n    }}\n  }\n}\n" > json
 }' "$runs"
 echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "medians of $rounds rounds; ratios against bare; CPU = user+sys of every process of the tool;"
 echo "peak RSS = the target's own ru_maxrss. Per-run data: $runs; summary: $out/summary.json"

@@ -79,7 +79,7 @@ int cmd_record(int argc, char **argv)
 	int quiet = 0, c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'i': lo.interval_ms = (unsigned)parse_ulong("--interval", optarg, LT_TICK_MS, 3600000); break;
@@ -87,11 +87,11 @@ int cmd_record(int argc, char **argv)
 		case 'f': lo.follow_exec = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': puts(usage); return 0;
-		default: die("%s", usage);
+		default: die_bad_option("record", c, argv);
 		}
 	}
 	if (optind >= argc)
-		die("record: no program given; %s", usage);
+		die("record: no program given (leaktop record [OPTIONS] -- PROGRAM [ARGS...])");
 	char **prog = argv + optind;
 
 	struct launch l;

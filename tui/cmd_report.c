@@ -67,7 +67,7 @@ int cmd_report(int argc, char **argv)
 	int c, v, top_set = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': at = optarg; break;
 		case 'f':
@@ -83,13 +83,13 @@ int cmd_report(int argc, char **argv)
 		case 't': o.top = (unsigned)parse_ulong("--top", optarg, 1, 1u << 30); top_set = 1; break;
 		case 'p': pid = (long)parse_ulong("-p", optarg, 1, 1u << 30); break;
 		case 'h': puts(usage); return 0;
-		default: die("%s", usage);
+		default: die_bad_option("report", c, argv);
 		}
 	}
 	if (!top_set && o.format == REPORT_TEXT)
 		o.top = 20;
 	if ((pid != 0) == (optind < argc))
-		die("report: give exactly one of FILE or -p PID\n%s", usage);
+		die("report: give exactly one of FILE or -p PID (see 'leaktop help')");
 	if (optind + 1 < argc)
 		die("report: unexpected argument '%s'", argv[optind + 1]);
 

@@ -3,6 +3,7 @@
  * Exit statuses: 0 success; 2 bad usage or bad input (one line on stderr);
  * for `record` (and `run`), the program's own status. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,16 @@ unsigned long parse_ulong(const char *opt, const char *s, unsigned long lo, unsi
 	return v;
 }
 
+void die_bad_option(const char *cmd, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	if (c == ':')
+		die("%s: option '%s' needs a value (see 'leaktop help')", cmd, arg);
+	if (optopt && arg[0] == '-' && arg[1] != '-')
+		die("%s: unknown option '-%c' (see 'leaktop help')", cmd, optopt);
+	die("%s: unknown option '%s' (see 'leaktop help')", cmd, arg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -44,8 +55,11 @@ int main(int argc, char **argv)
 		{ "report", cmd_report },
 	};
 
-	if (argc < 2)
-		die("no command given\n%s", usage);
+	opterr = 0; /* the commands report bad options themselves, in one line */
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		fputs(usage, stdout);

@@ -88,15 +88,15 @@ int rec_writer_create(struct rec_writer *w, const char *path, char *err, size_t 
 		 * file in a shared directory is someone's trap, not our old run. */
 		struct stat st;
 		if (lstat(path, &st) < 0)
-			return say(err, errlen, "%s: %s", path, strerror(errno));
+			return say(err, errlen, "%s", strerror(errno));
 		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
-			return say(err, errlen, "%s: exists and is not a regular file of ours", path);
+			return say(err, errlen, "exists and is not a regular file of ours");
 		if (unlink(path) < 0)
-			return say(err, errlen, "%s: cannot replace: %s", path, strerror(errno));
+			return say(err, errlen, "cannot replace: %s", strerror(errno));
 		fd = open(path, flags, 0600);
 	}
 	if (fd < 0)
-		return say(err, errlen, "%s: %s", path, strerror(errno));
+		return say(err, errlen, "%s", strerror(errno));
 
 	unsigned char h[FILE_HEADER];
 	memcpy(h, REC_MAGIC, 8);
@@ -106,7 +106,7 @@ int rec_writer_create(struct rec_writer *w, const char *path, char *err, size_t 
 		int e = errno;
 		close(fd);
 		unlink(path);
-		return say(err, errlen, "%s: %s", path, strerror(e));
+		return say(err, errlen, "%s", strerror(e));
 	}
 	w->fd = fd;
 	w->offset = FILE_HEADER;
@@ -690,17 +690,17 @@ int rec_read_file(const char *path, struct profile *p, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return say(err, errlen, "%s: %s", path, strerror(errno));
+		return say(err, errlen, "%s", strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);
-		return say(err, errlen, "%s: %s", path, strerror(e));
+		return say(err, errlen, "%s", strerror(e));
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > REC_FILE_MAX) {
 		close(fd);
 		if (!S_ISREG(st.st_mode))
-			return say(err, errlen, "%s: not a regular file", path);
+			return say(err, errlen, "not a regular file");
 		return say(err, errlen, "%s: larger than the %llu GiB a recording may be", path,
 		           (unsigned long long)(REC_FILE_MAX >> 30));
 	}
@@ -711,7 +711,7 @@ int rec_read_file(const char *path, struct profile *p, char *err, size_t errlen)
 	unsigned char *buf = malloc(cap ? cap : 1);
 	if (!buf) {
 		close(fd);
-		return say(err, errlen, "%s: out of memory for %zu bytes", path, cap);
+		return say(err, errlen, "out of memory for %zu bytes", cap);
 	}
 	while (len < cap) {
 		ssize_t k = read(fd, buf + len, cap - len);
@@ -721,7 +721,7 @@ int rec_read_file(const char *path, struct profile *p, char *err, size_t errlen)
 			int e = errno;
 			free(buf);
 			close(fd);
-			return say(err, errlen, "%s: %s", path, strerror(e));
+			return say(err, errlen, "%s", strerror(e));
 		}
 		if (k == 0)
 			break; /* shrank under us: parse what there is */

@@ -31,6 +31,8 @@
 int launch_probe_path(char *out, size_t n)
 {
 	char exe[PATH_MAX], dir[PATH_MAX];
+	if (!out || n == 0)
+		return -1;
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (len > 0) {
 		exe[len] = '\0';

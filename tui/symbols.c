@@ -477,9 +477,16 @@ static const char *func_at(struct module *m, uint64_t pc)
 
 /* --- lookups ------------------------------------------------------------- */
 
-/* The interned, demangled form of a symbol name; NULL (ENOMEM). */
-static const char *func_name(struct symbolizer *s, const char *name)
+/* The interned, demangled form of a symbol name, without an ELF symbol
+ * version ("_IO_puts@@GLIBC_2.2.5" is "_IO_puts"); NULL (ENOMEM). */
+static const char *func_name(struct symbolizer *s, const char *versioned)
 {
+	char name[1024];
+	size_t n = strcspn(versioned, "@");
+	if (n >= sizeof name)
+		n = sizeof name - 1;
+	memcpy(name, versioned, n);
+	name[n] = '\0';
 	if (name[0] != '_' || name[1] != 'Z')
 		return intern(s, name);
 	int status = 0;

@@ -283,7 +283,7 @@ static void test_round_trip(const struct profile *p, const char *path)
 
 	q = profile_new();
 	CHECK_EQ_U64(rec_read_file(path_in_dir("missing.lkt"), q, err, sizeof(err)), (uint64_t)-1);
-	CHECK(strstr(err, "missing.lkt") != NULL);
+	CHECK_STR(err, "No such file or directory"); /* the caller names the file */
 	CHECK_EQ_U64(rec_read_file(dir, q, err, sizeof(err)), (uint64_t)-1);
 	profile_free(q);
 }
@@ -373,7 +373,7 @@ static void test_create(void)
 	err[0] = 0;
 	CHECK_EQ_U64(rec_writer_create(&w, link, err, sizeof(err)), (uint64_t)-1);
 	CHECK_EQ_U64(w.fd, (uint64_t)-1);
-	CHECK(strstr(err, "link.lkt") != NULL);
+	CHECK(err[0] != 0); /* a reason; the caller names the file */
 	CHECK_EQ_U64(lstat(target, &st), 0);
 	CHECK_EQ_U64(st.st_size, 8);
 	CHECK_EQ_U64(lstat(link, &st), 0);

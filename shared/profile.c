@@ -79,6 +79,18 @@ void profile_free(struct profile *p)
 	free(p);
 }
 
+int profile_reset(struct profile *p)
+{
+	struct profile *fresh = profile_new();
+	if (!fresh)
+		return -1;
+	struct profile old = *p;
+	*p = *fresh;
+	*fresh = old;
+	profile_free(fresh); /* frees what p held */
+	return 0;
+}
+
 int profile_set_program(struct profile *p, const char *program)
 {
 	char *s = strdup(program ? program : "");

@@ -92,6 +92,9 @@ struct profile {
 struct profile *profile_new(void);
 void profile_free(struct profile *p);
 
+/* Empties p, as profile_new left it (a new process image after exec). */
+int profile_reset(struct profile *p);
+
 /* Sets the program name (copied). */
 int profile_set_program(struct profile *p, const char *program);
 

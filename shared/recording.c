@@ -432,6 +432,10 @@ static int read_meta(struct reader *r, struct bytes_in *in)
 		return corrupt(r, "payload ends inside the fixed fields");
 	if (get_str(r, in, "program", &s, &n) < 0)
 		return -1;
+	/* A later META starts a new process image (the program exec'd): its
+	 * stack ids mean nothing in the old one, so the reader starts over. */
+	if (r->p->program && profile_reset(r->p) < 0)
+		return no_memory(r);
 	char *prog = str_scratch(r, n + 1);
 	if (!prog)
 		return no_memory(r);

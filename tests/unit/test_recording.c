@@ -597,6 +597,47 @@ static void test_long_string(void)
 	free(big);
 }
 
+/* After exec the recorder starts a new image: a second META, new stack
+ * ids. A reader keeps only the newest image. */
+static void test_exec_images(void)
+{
+	struct rec_writer w;
+	uint64_t fa[] = { 0x1000, 0x2000 }, fb[] = { 0x5000 };
+	struct snap_entry ea = { .id = 1, .c = { .live_bytes = 10, .live_blocks = 1, .alloc_calls = 1, .alloc_bytes = 10 } };
+	struct snap_entry eb = { .id = 1, .c = { .live_bytes = 77, .live_blocks = 7, .alloc_calls = 7, .alloc_bytes = 77 } };
+	struct snapshot sa = { .seqno = 1, .n = 1, .e = &ea }, sb = { .seqno = 1, .n = 1, .e = &eb };
+	const char *path = path_in_dir("exec.lkt");
+
+	struct profile *p = profile_new();
+	CHECK(rec_writer_create(&w, path, err, sizeof(err)) == 0);
+	CHECK(profile_set_program(p, "/usr/bin/env") == 0);
+	CHECK(profile_add_stack(p, 1, fa, 2) == 0);
+	CHECK(profile_add_snapshot(p, &sa) == 0);
+	CHECK(rec_writer_sync(&w, p, err, sizeof(err)) == 0);
+	/* The program exec'd: what the recorder does (cmd_record.c). */
+	CHECK(profile_reset(p) == 0);
+	w.meta_done = 0;
+	w.stacks_done = w.syms_done = w.snaps_done = 0;
+	w.ticks_done = 0;
+	CHECK(profile_set_program(p, "/usr/bin/python3") == 0);
+	CHECK(profile_add_stack(p, 1, fb, 1) == 0);
+	CHECK(profile_add_snapshot(p, &sb) == 0);
+	p->end = PROF_EXITED;
+	CHECK(rec_writer_sync(&w, p, err, sizeof(err)) == 0);
+	CHECK(rec_writer_finish(&w, p, err, sizeof(err)) == 0);
+	profile_free(p);
+
+	struct profile *q = profile_new();
+	CHECK_EQ_U64(rec_read_file(path, q, err, sizeof(err)), 0);
+	CHECK_STR(q->program, "/usr/bin/python3");
+	CHECK_EQ_U64(q->nsnaps, 1);
+	CHECK_EQ_U64(q->nsnaps ? q->snaps[0].e[0].c.live_bytes : 0, 77);
+	const struct prof_stack *st = profile_stack(q, 1);
+	CHECK(st && st->depth == 1 && st->frames[0] == 0x5000);
+	profile_free(q);
+	unlink(path);
+}
+
 int main(void)
 {
 	umask(022);
@@ -620,6 +661,7 @@ int main(void)
 	test_bad_payloads(b, len);
 	test_bad_snapshots(b, len);
 	test_long_string();
+	test_exec_images();
 
 	free(b);
 	profile_free(p);

@@ -83,6 +83,8 @@ static void child(int gate, int errfd, char *const argv[], const struct launch_o
 		set_env_u("LEAKTOP_INTERVAL", o->interval_ms);
 	if (o->depth)
 		set_env_u("LEAKTOP_DEPTH", o->depth);
+	if (o->max_stacks)
+		set_env_u("LEAKTOP_MAX_STACKS", o->max_stacks);
 	if (o->follow_exec)
 		setenv("LEAKTOP_FOLLOW_EXEC", "1", 1);
 	execvp(argv[0], argv);

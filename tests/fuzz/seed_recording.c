@@ -31,7 +31,7 @@ static void fill(struct profile *p, uint32_t nstacks, uint32_t nsnaps)
 		profile_add_sym(p, &s);
 	}
 	for (uint32_t i = 0; i < nsnaps; i++) {
-		struct snap_entry e[3] = {{.id = 0, .c = {1, 1, 1, 1, 0}}, {.id = 1, .c = {2}}, {.id = 2}};
+		struct snap_entry e[3] = {{.id = 0, .c = {1, 1, 1, 1, 0}}, {.id = 1, .c = {.live_bytes = 2}}, {.id = 2}};
 		struct snapshot s = {.seqno = i + 1, .time_ns = i, .n = nstacks < 3 ? 0 : 3, .e = e};
 		profile_add_snapshot(p, &s);
 		struct lt_tick t = {.time_ns = i, .live_bytes = i};

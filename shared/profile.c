@@ -5,7 +5,8 @@
  * copies in all. Stacks live in an array indexed by id (ids are handed out
  * densely from 0 by the probe), which makes profile_stack one bounds check
  * and one load; the cost is that a sparse id still reserves every slot below
- * it, at most (PROF_ID_MAX + 1) * 17 bytes. Symbols are kept in the order
+ * it, at most (PROF_ID_MAX + 1) * 17 bytes (285 MB) of address space, which
+ * stays zero pages that cost no memory until used. Symbols are kept in the order
  * they were added, with an open-addressing index keyed by address beside
  * them (linear probing, at most half full). Nothing here aborts: every
  * allocation failure leaves the profile as it was and returns -1 (ENOMEM). */
@@ -103,6 +104,18 @@ int profile_set_program(struct profile *p, const char *program)
 
 /* --- stacks ---------------------------------------------------------------- */
 
+/* A copy of the first `used` bytes of old in a zeroed block of `size`
+ * bytes, or NULL. calloc rather than realloc + memset: a large calloc is
+ * fresh zero pages that cost nothing until touched, so a sparse high id
+ * (one hostile record can name id 2^24) reserves address space, not RAM. */
+static void *grow_zeroed(const void *old, size_t used, size_t size)
+{
+	void *n = calloc(1, size);
+	if (n && used)
+		memcpy(n, old, used);
+	return n;
+}
+
 /* Gives every id up to and including id a slot, zero-filled. */
 static int stacks_reserve(struct profile *p, uint32_t id)
 {
@@ -114,16 +127,17 @@ static int stacks_reserve(struct profile *p, uint32_t id)
 	if (cap > (uint64_t)PROF_ID_MAX + 1)
 		cap = (uint64_t)PROF_ID_MAX + 1;
 
-	struct prof_stack *s = grow_array(p->stacks, cap, sizeof(*s));
-	if (!s)
+	struct prof_stack *s = grow_zeroed(p->stacks, p->stacks_cap * sizeof(*s), cap * sizeof(*s));
+	uint8_t *k = grow_zeroed(p->stack_known, p->stacks_cap, cap);
+	if (!s || !k) {
+		free(s);
+		free(k);
 		return fail(ENOMEM);
+	}
+	free(p->stacks);
+	free(p->stack_known);
 	p->stacks = s;
-	uint8_t *k = realloc(p->stack_known, cap);
-	if (!k)
-		return fail(ENOMEM); /* stacks grew, which is harmless */
 	p->stack_known = k;
-	memset(s + p->stacks_cap, 0, (cap - p->stacks_cap) * sizeof(*s));
-	memset(k + p->stacks_cap, 0, cap - p->stacks_cap);
 	p->stacks_cap = (uint32_t)cap;
 	return 0;
 }

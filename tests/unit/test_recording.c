@@ -7,7 +7,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -577,6 +579,49 @@ static void test_bad_snapshots(const unsigned char *b, size_t len)
 	bytes_out_fini(&o);
 }
 
+/* A write that fails half-way (here: the file size limit) leaves no torn
+ * record behind, and the next sync writes the same news again. */
+static void test_write_failure(void)
+{
+	const char *path = path_in_dir("full.lkt");
+	struct profile *p = make_profile();
+	struct rec_writer w;
+	struct rlimit old, lim;
+	CHECK_EQ_U64(rec_writer_create(&w, path, err, sizeof(err)), 0);
+	CHECK_EQ_U64(rec_writer_sync(&w, p, err, sizeof(err)), 0);
+	uint64_t before = w.offset;
+
+	uint64_t x = 88172645463325252ull, f[200]; /* xorshift: frames that do not compress */
+	for (uint32_t id = 0; id < 20; id++) {
+		for (int k = 0; k < 200; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			f[k] = x;
+		}
+		CHECK_EQ_U64(profile_add_stack(p, id, f, 200), 0);
+	}
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK_EQ_U64(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = before + 1000;
+	CHECK_EQ_U64(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	err[0] = 0;
+	CHECK_EQ_U64(rec_writer_sync(&w, p, err, sizeof(err)), (uint64_t)-1);
+	CHECK(strstr(err, "write") != NULL);
+	CHECK_EQ_U64(setrlimit(RLIMIT_FSIZE, &old), 0);
+	struct stat st;
+	CHECK_EQ_U64(fstat(w.fd, &st), 0);
+	CHECK_EQ_U64(st.st_size, before); /* the partial record was cut off */
+	CHECK_EQ_U64(w.offset, before);
+	CHECK_EQ_U64(w.stacks_done, 0);
+
+	CHECK_EQ_U64(rec_writer_finish(&w, p, err, sizeof(err)), 0);
+	struct profile *q = profile_new();
+	CHECK_EQ_U64(rec_read_file(path, q, err, sizeof(err)), 0);
+	check_equal(q, p);
+	profile_free(q);
+	profile_free(p);
+}
+
 /* Strings are cut at 65535 bytes rather than failing the record. */
 static void test_long_string(void)
 {
@@ -660,6 +705,7 @@ int main(void)
 	test_header(b, len);
 	test_bad_payloads(b, len);
 	test_bad_snapshots(b, len);
+	test_write_failure();
 	test_long_string();
 	test_exec_images();
 

@@ -137,6 +137,13 @@ test: deps
 	@echo "== probe under UBSan and valgrind"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
 	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan
+	@echo "== fuzz the recording reader (15 s)"
+	$(Q)bash tests/fuzz/run.sh 15 2>&1 | tail -n 3
+
+# libFuzzer on the recording reader: FUZZ_SECONDS long (make test runs 15 s).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: DEPS_EXTRA = heaptrack hyperfine
 bench: deps
@@ -166,6 +173,6 @@ DEBIAN_PKGS = gcc g++ make libdw-dev libelf-dev zlib1g-dev libncurses-dev libunw
 deps:
 	@bash .ci/deps.sh $(BUILD) $(DEBIAN_PKGS) $(DEPS_EXTRA)
 
-.PHONY: all targets unit integration test bench demo install check-format clean deps
+.PHONY: all targets unit integration test fuzz bench demo install check-format clean deps
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

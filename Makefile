@@ -138,7 +138,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
 	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan
 	@echo "== fuzz the recording reader (15 s)"
-	$(Q)bash tests/fuzz/run.sh 15 2>&1 | tail -n 3
+	$(Q)bash -c 'set -o pipefail; bash tests/fuzz/run.sh 15 2>&1 | tail -n 3'
 
 # libFuzzer on the recording reader: FUZZ_SECONDS long (make test runs 15 s).
 FUZZ_SECONDS ?= 300

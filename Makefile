@@ -87,15 +87,22 @@ TARGET_CXX := $(wildcard tests/targets/*.cc)
 TARGET_BIN := $(TARGET_C:tests/targets/%.c=$(BUILD)/targets/%) \
               $(TARGET_CXX:tests/targets/%.cc=$(BUILD)/targets/%)
 
-# Unit tests link whatever they need of shared/, the recorder and tui/
-# (without its main); the linker keeps only what is used.
+# Unit tests link archives of shared/, the recorder (the probe without its
+# hooks and start-up, so it runs in-process) and tui/ (without main): each
+# test pulls in only the modules it uses.
 TUI_LIB_OBJ := $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ))
-$(BUILD)/tests/%: tests/unit/%.c $(SHARED_OBJ) $(RECORDER_OBJ) $(TUI_LIB_OBJ) tests/unit/check.h
+$(BUILD)/libshared.a: $(SHARED_OBJ)
+$(BUILD)/librecorder.a: $(RECORDER_OBJ)
+$(BUILD)/libtui.a: $(TUI_LIB_OBJ)
+$(BUILD)/%.a:
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+TEST_LIBS = $(BUILD)/libtui.a $(BUILD)/librecorder.a $(BUILD)/libshared.a
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIBS) tests/unit/check.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(UNWIND_INC) -o $@ $< -Wl,--start-group \
-	    $(SHARED_OBJ) $(RECORDER_OBJ) $(TUI_LIB_OBJ) -Wl,--end-group $(SANFLAGS) \
-	    $(TUI_LIBS) -ldl -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(UNWIND_INC) -o $@ $< -Wl,--start-group $(TEST_LIBS) \
+	    -Wl,--end-group $(SANFLAGS) $(TUI_LIBS) -ldl -lpthread
 
 # Targets are built -O0 so every leaking call stays where the source has it.
 $(BUILD)/targets/%: tests/targets/%.c

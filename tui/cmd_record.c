@@ -1,0 +1,167 @@
+/* cmd_record.c - `leaktop record`: run a program with the probe, no view,
+ * and write every snapshot to a recording.
+ *
+ * The program's stdin, stdout and stderr are leaktop's own, untouched, and
+ * leaktop exits with its status (128 + N when killed by signal N). While it
+ * runs, leaktop ignores SIGINT and SIGQUIT (the terminal sends them to the
+ * program too, which decides), and passes SIGTERM and SIGHUP on to it. The
+ * recording is synced after every snapshot, so killing leaktop loses at
+ * most the snapshot in flight. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "launch.h"
+#include "shared/recording.h"
+#include "source.h"
+#include "xalloc.h"
+
+static const char usage[] =
+	"usage: leaktop record [-o FILE] [--interval MS] [--depth N] [--follow-exec] [-q] -- PROGRAM [ARGS...]";
+
+struct recorder_run {
+	struct source src;
+	struct profile *prof;
+	struct rec_writer w;
+	const char *path;
+	int attached;
+};
+
+static void sync_or_die(struct recorder_run *r)
+{
+	char err[256];
+	if (rec_writer_sync(&r->w, r->prof, err, sizeof err) < 0)
+		die("%s: %s", r->path, err);
+}
+
+/* One poll: attach when the segment appears, copy and write what is new. */
+static void poll_once(struct recorder_run *r, pid_t pid)
+{
+	char err[256];
+	if (!r->attached) {
+		if (source_open(&r->src, pid, err, sizeof err) < 0)
+			return;
+		r->attached = 1;
+	}
+	if (source_follow(&r->src, r->prof)) {
+		/* A new image after exec: its stacks start a new profile, and
+		 * the file gets a new META so readers start over too. */
+		r->w.meta_done = 0;
+		r->w.stacks_done = r->w.syms_done = r->w.snaps_done = 0;
+		r->w.ticks_done = 0;
+	}
+	if (source_poll(&r->src, r->prof, err, sizeof err) > 0)
+		sync_or_die(r);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },   { "interval", required_argument, NULL, 'i' },
+		{ "depth", required_argument, NULL, 'd' },    { "follow-exec", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct launch_opts lo = { 0 };
+	struct recorder_run r = { 0 };
+	char path[PATH_MAX], err[512];
+	const char *out = NULL;
+	int quiet = 0, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'i': lo.interval_ms = (unsigned)parse_ulong("--interval", optarg, LT_TICK_MS, 3600000); break;
+		case 'd': lo.depth = (unsigned)parse_ulong("--depth", optarg, 1, LT_DEPTH_MAX); break;
+		case 'f': lo.follow_exec = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': puts(usage); return 0;
+		default: die_bad_option("record", c, argv);
+		}
+	}
+	if (optind >= argc)
+		die("record: no program given (leaktop record [OPTIONS] -- PROGRAM [ARGS...])");
+	char **prog = argv + optind;
+
+	struct launch l;
+	if (launch_prepare(&l, prog, &lo, err, sizeof err) < 0)
+		die("%s", err);
+	if (out) {
+		snprintf(path, sizeof path, "%s", out);
+	} else {
+		char base[PATH_MAX];
+		snprintf(base, sizeof base, "%s", prog[0]);
+		snprintf(path, sizeof path, "leaktop.%s.%d.lkt", basename(base), (int)l.pid);
+	}
+	r.path = path;
+	if (rec_writer_create(&r.w, path, err, sizeof err) < 0) {
+		launch_abort(&l);
+		die("%s: %s", path, err);
+	}
+	r.prof = profile_new();
+	if (!r.prof)
+		die("out of memory");
+
+	/* From here the child has what it needs; now take over signals. */
+	sigset_t wait_set;
+	sigemptyset(&wait_set);
+	sigaddset(&wait_set, SIGCHLD);
+	sigaddset(&wait_set, SIGTERM);
+	sigaddset(&wait_set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &wait_set, NULL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	if (launch_go(&l, prog[0], err, sizeof err) < 0) {
+		unlink(path);
+		die("%s", err);
+	}
+
+	int status = 0;
+	for (;;) {
+		/* Poll at most every 50 ms: the probe publishes every interval,
+		 * and a short program must not outlive its first snapshot. */
+		struct timespec ts = { 0, 50 * 1000000L };
+		int sig = sigtimedwait(&wait_set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGHUP)
+			kill(l.pid, sig);
+		pid_t w = waitpid(l.pid, &status, WNOHANG);
+		poll_once(&r, l.pid);
+		if (w == l.pid)
+			break;
+	}
+
+	if (WIFEXITED(status)) {
+		r.prof->end = PROF_EXITED;
+		r.prof->end_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		r.prof->end = PROF_SIGNALED;
+		r.prof->end_code = WTERMSIG(status);
+	}
+	sync_or_die(&r);
+	unsigned nsnaps = r.prof->nsnaps;
+	if (rec_writer_finish(&r.w, r.prof, err, sizeof err) < 0)
+		die("%s: %s", path, err);
+	if (r.attached)
+		source_close(&r.src);
+	launch_gc_segments();
+	if (!quiet) {
+		if (!r.attached)
+			fprintf(stderr, "leaktop: no probe appeared in %s (statically linked or setuid?); wrote %s\n",
+			        prog[0], path);
+		else
+			fprintf(stderr, "leaktop: wrote %u snapshots to %s\n", nsnaps, path);
+	}
+	profile_free(r.prof);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

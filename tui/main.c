@@ -1,0 +1,76 @@
+/* main.c - the leaktop command: subcommand dispatch and shared parsing.
+ *
+ * Exit statuses: 0 success; 2 bad usage or bad input (one line on stderr);
+ * for `record` (and `run`), the program's own status. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "xalloc.h"
+
+#define LEAKTOP_VERSION "0.1.0"
+
+static const char usage[] =
+	"usage: leaktop COMMAND [OPTIONS]\n"
+	"\n"
+	"commands:\n"
+	"  record [-o FILE] [--interval MS] [--depth N] [--follow-exec] [-q] -- PROGRAM [ARGS...]\n"
+	"                 run PROGRAM with the probe, writing every snapshot to FILE\n"
+	"  report (FILE | -p PID) [--at N|last] [--format text|folded|json]\n"
+	"         [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top N]\n"
+	"                 print one snapshot of a recording or of a running probed process\n"
+	"  help           this text\n"
+	"  version        leaktop's version\n";
+
+unsigned long parse_ulong(const char *opt, const char *s, unsigned long lo, unsigned long hi)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || v < lo || v > hi)
+		die("%s: '%s' is not a number from %lu to %lu", opt, s, lo, hi);
+	return v;
+}
+
+void die_bad_option(const char *cmd, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	if (c == ':')
+		die("%s: option '%s' needs a value (see 'leaktop help')", cmd, arg);
+	if (optopt && arg[0] == '-' && arg[1] != '-')
+		die("%s: unknown option '-%c' (see 'leaktop help')", cmd, optopt);
+	die("%s: unknown option '%s' (see 'leaktop help')", cmd, arg);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "record", cmd_record },
+		{ "report", cmd_report },
+	};
+
+	opterr = 0; /* the commands report bad options themselves, in one line */
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		puts("leaktop " LEAKTOP_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (!strcmp(cmd, cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	die("unknown command '%s' (try 'leaktop help')", cmd);
+}

@@ -1,0 +1,253 @@
+/* report.c - the text, folded and json renderings of a snapshot.
+ *
+ * All three list the snapshot's stacks sorted by the chosen metric, largest
+ * first, skipping stacks where it is zero. Text is for people (sizes in
+ * KiB/MiB, the stack with file:line); folded is flamegraph.pl's
+ * "root;...;leaf VALUE"; json follows the schema in the README, frames
+ * leaf first. */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static const char *const metric_names[] = { "live_bytes", "live_blocks", "alloc_bytes", "alloc_calls" };
+
+int report_parse_format(const char *s)
+{
+	if (!strcmp(s, "text"))
+		return REPORT_TEXT;
+	if (!strcmp(s, "folded"))
+		return REPORT_FOLDED;
+	if (!strcmp(s, "json"))
+		return REPORT_JSON;
+	return -1;
+}
+
+int report_parse_metric(const char *s)
+{
+	for (int i = 0; i < (int)(sizeof metric_names / sizeof metric_names[0]); i++)
+		if (!strcmp(s, metric_names[i]))
+			return i;
+	return -1;
+}
+
+uint64_t report_metric_value(const struct lt_counts *c, enum report_metric m)
+{
+	switch (m) {
+	case METRIC_LIVE_BYTES: return c->live_bytes;
+	case METRIC_LIVE_BLOCKS: return c->live_blocks;
+	case METRIC_ALLOC_BYTES: return c->alloc_bytes;
+	case METRIC_ALLOC_CALLS: return c->alloc_calls;
+	}
+	return 0;
+}
+
+const char *report_frame_name(const struct profile *p, uint64_t addr, char *buf, size_t n)
+{
+	const struct frame_sym *s = profile_sym(p, addr);
+	if (s && *s->func)
+		return s->func;
+	if (s && *s->module)
+		snprintf(buf, n, "%s+0x%" PRIx64, s->module, addr);
+	else
+		snprintf(buf, n, "0x%" PRIx64, addr);
+	return buf;
+}
+
+/* What a stack of no frames means. */
+static const char *empty_stack_name(uint32_t id)
+{
+	return id == LT_STACK_OVERFLOW ? "[stack table full]" : "[before leaktop started]";
+}
+
+static enum report_metric sort_metric;
+
+static int by_metric(const void *a, const void *b)
+{
+	const struct snap_entry *x = *(const struct snap_entry *const *)a;
+	const struct snap_entry *y = *(const struct snap_entry *const *)b;
+	uint64_t vx = report_metric_value(&x->c, sort_metric), vy = report_metric_value(&y->c, sort_metric);
+	if (vx != vy)
+		return vx > vy ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The entries to show, sorted; *n gets their count. Caller frees. */
+static const struct snap_entry **sorted(const struct snapshot *s, const struct report_opts *o, uint32_t *n)
+{
+	const struct snap_entry **v = xcalloc(s->n ? s->n : 1, sizeof *v);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < s->n; i++)
+		if (report_metric_value(&s->e[i].c, o->metric))
+			v[k++] = &s->e[i];
+	sort_metric = o->metric;
+	qsort(v, k, sizeof *v, by_metric);
+	if (o->top && k > o->top)
+		k = o->top;
+	*n = k;
+	return v;
+}
+
+static void human(char *buf, size_t n, uint64_t bytes)
+{
+	if (bytes < 10 * 1024)
+		snprintf(buf, n, "%" PRIu64 " B", bytes);
+	else if (bytes < 10 * 1024 * 1024)
+		snprintf(buf, n, "%.1f KiB", bytes / 1024.0);
+	else if (bytes < 10ull * 1024 * 1024 * 1024)
+		snprintf(buf, n, "%.1f MiB", bytes / (1024.0 * 1024));
+	else
+		snprintf(buf, n, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+}
+
+static void end_text(const struct profile *p, char *buf, size_t n)
+{
+	switch (p->end) {
+	case PROF_EXITED: snprintf(buf, n, "exited with status %d", p->end_code); break;
+	case PROF_SIGNALED: snprintf(buf, n, "killed by signal %d", p->end_code); break;
+	default: snprintf(buf, n, "running"); break;
+	}
+}
+
+static void write_text(FILE *f, const struct profile *p, uint32_t i, const struct report_opts *o)
+{
+	const struct snapshot *s = &p->snaps[i];
+	char a[32], b[32], st[64], name[64];
+	uint32_t n;
+
+	end_text(p, st, sizeof st);
+	fprintf(f, "%s (pid %d), snapshot %u of %u at %.1f s, %s\n", p->program ? p->program : "?", p->pid,
+	        i + 1, p->nsnaps, s->time_ns > p->start_ns ? (s->time_ns - p->start_ns) / 1e9 : 0.0, st);
+	human(a, sizeof a, s->totals.live_bytes);
+	human(b, sizeof b, s->totals.alloc_bytes);
+	fprintf(f, "live %s in %" PRIu64 " blocks; %" PRIu64 " allocations (%s), %" PRIu64 " frees",
+	        a, s->totals.live_blocks, s->totals.alloc_calls, b, s->totals.free_calls);
+	if (s->unknown_frees)
+		fprintf(f, ", %" PRIu64 " frees of blocks allocated before tracking", s->unknown_frees);
+	fputc('\n', f);
+	if (s->overflow_allocs)
+		fprintf(f, "warning: %" PRIu64 " allocations found the stack table full\n", s->overflow_allocs);
+	if (!s->totals.alloc_calls)
+		fprintf(f, "no allocations seen\n");
+
+	const struct snap_entry **v = sorted(s, o, &n);
+	for (uint32_t k = 0; k < n; k++) {
+		const struct snap_entry *e = v[k];
+		const struct prof_stack *stk = profile_stack(p, e->id);
+		human(a, sizeof a, e->c.live_bytes);
+		human(b, sizeof b, e->c.alloc_bytes);
+		fprintf(f, "\n#%u  %s live in %" PRIu64 " blocks; %" PRIu64 " allocations (%s), %" PRIu64
+		        " frees\n", k + 1, a, e->c.live_blocks, e->c.alloc_calls, b, e->c.free_calls);
+		if (!stk || !stk->depth)
+			fprintf(f, "    %s\n", empty_stack_name(e->id));
+		for (uint32_t d = 0; stk && d < stk->depth; d++) {
+			const struct frame_sym *fs = profile_sym(p, stk->frames[d]);
+			fprintf(f, "    %s", report_frame_name(p, stk->frames[d], name, sizeof name));
+			if (fs && *fs->file)
+				fprintf(f, "  %s:%u", fs->file, fs->line);
+			else if (fs && *fs->module && *fs->func)
+				fprintf(f, "  (%s)", fs->module);
+			fputc('\n', f);
+		}
+	}
+	free(v);
+}
+
+static void write_folded(FILE *f, const struct profile *p, uint32_t i, const struct report_opts *o)
+{
+	uint32_t n;
+	char name[64];
+	const struct snap_entry **v = sorted(&p->snaps[i], o, &n);
+	for (uint32_t k = 0; k < n; k++) {
+		const struct prof_stack *stk = profile_stack(p, v[k]->id);
+		if (!stk || !stk->depth)
+			fputs(empty_stack_name(v[k]->id), f);
+		for (uint32_t d = stk ? stk->depth : 0; d-- > 0;) {
+			/* ';' separates frames: keep it out of names. */
+			for (const char *c = report_frame_name(p, stk->frames[d], name, sizeof name); *c; c++)
+				fputc(*c == ';' ? ':' : *c, f);
+			if (d)
+				fputc(';', f);
+		}
+		fprintf(f, " %" PRIu64 "\n", report_metric_value(&v[k]->c, o->metric));
+	}
+	free(v);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(f, "\\%c", *c);
+		else if (*c < 0x20)
+			fprintf(f, "\\u%04x", *c);
+		else
+			fputc(*c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_counts(FILE *f, const struct lt_counts *c)
+{
+	fprintf(f, "\"live_bytes\": %" PRIu64 ", \"live_blocks\": %" PRIu64 ", \"alloc_calls\": %" PRIu64
+	        ", \"alloc_bytes\": %" PRIu64 ", \"free_calls\": %" PRIu64,
+	        c->live_bytes, c->live_blocks, c->alloc_calls, c->alloc_bytes, c->free_calls);
+}
+
+static void write_json(FILE *f, const struct profile *p, uint32_t i, const struct report_opts *o)
+{
+	const struct snapshot *s = &p->snaps[i];
+	uint32_t n;
+	char st[64];
+
+	end_text(p, st, sizeof st);
+	fputs("{\"program\": ", f);
+	json_str(f, p->program ? p->program : "");
+	fprintf(f, ", \"pid\": %d, \"time_ms\": %" PRIu64 ", \"snapshot\": %u, \"snapshots\": %u, \"state\": ",
+	        p->pid, s->time_ns > p->start_ns ? (s->time_ns - p->start_ns) / 1000000 : 0, i + 1, p->nsnaps);
+	json_str(f, st);
+	fputs(",\n \"totals\": {", f);
+	json_counts(f, &s->totals);
+	fprintf(f, ", \"unknown_frees\": %" PRIu64 ", \"overflow_allocs\": %" PRIu64
+	        ", \"probe_bytes\": %" PRIu64 "},\n \"stacks\": [",
+	        s->unknown_frees, s->overflow_allocs, s->probe_bytes);
+	const struct snap_entry **v = sorted(s, o, &n);
+	for (uint32_t k = 0; k < n; k++) {
+		const struct prof_stack *stk = profile_stack(p, v[k]->id);
+		fprintf(f, "%s\n  {\"id\": %u, ", k ? "," : "", v[k]->id);
+		json_counts(f, &v[k]->c);
+		fputs(", \"frames\": [", f);
+		for (uint32_t d = 0; stk && d < stk->depth; d++) {
+			const struct frame_sym *fs = profile_sym(p, stk->frames[d]);
+			char name[64];
+			fputs(d ? ", {\"func\": " : "{\"func\": ", f);
+			json_str(f, fs && *fs->func ? fs->func : report_frame_name(p, stk->frames[d], name, sizeof name));
+			fputs(", \"module\": ", f);
+			json_str(f, fs ? fs->module : "");
+			fputs(", \"file\": ", f);
+			json_str(f, fs ? fs->file : "");
+			fprintf(f, ", \"line\": %u, \"addr\": \"0x%" PRIx64 "\"}", fs ? fs->line : 0, stk->frames[d]);
+		}
+		if (!stk || !stk->depth) {
+			fputs("{\"func\": ", f);
+			json_str(f, empty_stack_name(v[k]->id));
+			fputs(", \"module\": \"\", \"file\": \"\", \"line\": 0, \"addr\": \"0x0\"}", f);
+		}
+		fputs("]}", f);
+	}
+	fputs("\n ]}\n", f);
+	free(v);
+}
+
+void report_write(FILE *f, const struct profile *p, uint32_t i, const struct report_opts *o)
+{
+	switch (o->format) {
+	case REPORT_TEXT: write_text(f, p, i, o); break;
+	case REPORT_FOLDED: write_folded(f, p, i, o); break;
+	case REPORT_JSON: write_json(f, p, i, o); break;
+	}
+}

@@ -1,0 +1,34 @@
+/* report.h - writing one snapshot of a profile as text, folded or json.
+ *
+ * Ownership: reads the profile, writes to the FILE given, keeps nothing. */
+#ifndef LEAKTOP_REPORT_H
+#define LEAKTOP_REPORT_H
+
+#include <stdio.h>
+
+#include "shared/profile.h"
+
+enum report_format { REPORT_TEXT, REPORT_FOLDED, REPORT_JSON };
+enum report_metric { METRIC_LIVE_BYTES, METRIC_LIVE_BLOCKS, METRIC_ALLOC_BYTES, METRIC_ALLOC_CALLS };
+
+struct report_opts {
+	enum report_format format;
+	enum report_metric metric;
+	unsigned top; /* 0: every stack */
+};
+
+/* Parses a --format / --metric value; -1 when unknown. */
+int report_parse_format(const char *s);
+int report_parse_metric(const char *s);
+
+/* The value of metric m in counts c. */
+uint64_t report_metric_value(const struct lt_counts *c, enum report_metric m);
+
+/* The display name of a frame: its function, else "module+0xADDR", else
+ * "0xADDR". Written into buf (n bytes); returns buf. */
+const char *report_frame_name(const struct profile *p, uint64_t addr, char *buf, size_t n);
+
+/* Writes snapshot index i (0-based) of p. */
+void report_write(FILE *f, const struct profile *p, uint32_t i, const struct report_opts *o);
+
+#endif

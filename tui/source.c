@@ -1,0 +1,173 @@
+/* source.c - copying a live segment into a profile.
+ *
+ * Costs per poll: one seqlock copy of the snapshot (40 bytes a stack), a
+ * walk over it to build the sparse entries, and, for stacks not seen
+ * before, one stack copy and one symbol lookup per new frame. Stacks whose
+ * counters are all zero are never copied or symbolized. */
+#define _GNU_SOURCE
+#include "source.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static void reset_profile(struct profile *p)
+{
+	struct profile *fresh = profile_new();
+	if (!fresh)
+		die("out of memory");
+	struct profile tmp = *p;
+	*p = *fresh;
+	*fresh = tmp;
+	profile_free(fresh);
+}
+
+static int attach(struct source *s, const char *name, char *err, size_t errlen)
+{
+	const char *cause;
+	if (shm_reader_open(&s->rd, name, &cause) < 0) {
+		snprintf(err, errlen, "segment %s: %s", name, cause);
+		return -1;
+	}
+	s->open = 1;
+	s->sym = sym_new();
+	if (!s->sym)
+		die("out of memory");
+	s->mods_seen = 0;
+	s->last_seqno = 0;
+	s->next_tick = 0;
+	s->counts = xcalloc(s->rd.hdr.stacks_cap, sizeof *s->counts);
+	s->entries = xcalloc(s->rd.hdr.stacks_cap, sizeof *s->entries);
+	return 0;
+}
+
+int source_open(struct source *s, pid_t pid, char *err, size_t errlen)
+{
+	char name[LT_SHM_NAME_MAX];
+	memset(s, 0, sizeof *s);
+	s->pid = pid;
+	if (shm_find_by_pid(pid, name) < 0) {
+		snprintf(err, errlen, "no leaktop probe found in process %d", (int)pid);
+		return -1;
+	}
+	return attach(s, name, err, errlen);
+}
+
+void source_close(struct source *s)
+{
+	if (s->open) {
+		shm_reader_close(&s->rd);
+		sym_free(s->sym);
+		free(s->counts);
+		free(s->entries);
+	}
+	s->open = 0;
+}
+
+uint32_t source_state(const struct source *s, int *status)
+{
+	return shm_state(&s->rd, status);
+}
+
+int source_follow(struct source *s, struct profile *p)
+{
+	char name[LT_SHM_NAME_MAX], err[256];
+	if (shm_find_by_pid(s->pid, name) < 0 || !strcmp(name, s->rd.name))
+		return 0;
+	struct source next = { .pid = s->pid };
+	if (attach(&next, name, err, sizeof err) < 0 || next.rd.hdr.start_ns < s->rd.hdr.start_ns) {
+		source_close(&next);
+		return 0;
+	}
+	source_close(s);
+	*s = next;
+	reset_profile(p);
+	return 1;
+}
+
+static void update_modules(struct source *s)
+{
+	uint32_t n = shm_modules_count(&s->rd);
+	for (; s->mods_seen < n; s->mods_seen++) {
+		struct lt_module m;
+		char path[PATH_MAX];
+		if (shm_read_module(&s->rd, s->mods_seen, &m, path, sizeof path) == 0)
+			sym_add_module(s->sym, path, m.bias, m.lo, m.hi);
+	}
+}
+
+/* Makes stack id known to p, resolving frames p has no symbol for. */
+static void learn_stack(struct source *s, struct profile *p, uint32_t id)
+{
+	uint64_t frames[LT_DEPTH_MAX];
+	if (profile_stack(p, id))
+		return;
+	int depth = shm_read_stack(&s->rd, id, frames, LT_DEPTH_MAX);
+	if (depth < 0)
+		return; /* not written yet: next poll */
+	for (int i = 0; i < depth; i++) {
+		if (profile_sym(p, frames[i]))
+			continue;
+		struct frame_sym fs;
+		sym_resolve(s->sym, frames[i], &fs);
+		if (profile_add_sym(p, &fs) < 0)
+			die("out of memory");
+	}
+	if (profile_add_stack(p, id, frames, (uint32_t)depth) < 0)
+		die("out of memory");
+}
+
+int source_poll(struct source *s, struct profile *p, char *err, size_t errlen)
+{
+	struct lt_snap_header h;
+	struct lt_tick ticks[256];
+	uint32_t n;
+
+	if (!p->program) {
+		if (profile_set_program(p, s->rd.hdr.program) < 0)
+			die("out of memory");
+		p->pid = s->rd.hdr.pid;
+		p->start_ns = s->rd.hdr.start_ns;
+		p->interval_ms = s->rd.hdr.interval_ms;
+		p->depth = s->rd.hdr.depth;
+	}
+	while ((n = shm_read_ticks(&s->rd, &s->next_tick, ticks, 256)) > 0)
+		if (profile_add_ticks(p, ticks, n) < 0)
+			die("out of memory");
+	if (shm_read_snapshot(&s->rd, &h, s->counts, s->rd.hdr.stacks_cap) < 0) {
+		snprintf(err, errlen, "segment %s: no consistent snapshot (corrupt or hostile)", s->rd.name);
+		return -1;
+	}
+	if (h.seqno == 0 || h.seqno == s->last_seqno)
+		return 0;
+	s->last_seqno = h.seqno;
+	update_modules(s);
+
+	struct snapshot snap = {
+		.seqno = h.seqno,
+		.time_ns = h.time_ns,
+		.totals = h.totals,
+		.unknown_frees = h.unknown_frees,
+		.overflow_allocs = h.overflow_allocs,
+		.probe_bytes = h.probe_bytes,
+		.e = s->entries,
+	};
+	for (uint32_t id = 0; id < h.nstacks; id++) {
+		const struct lt_counts *c = &s->counts[id];
+		if (!c->live_bytes && !c->live_blocks && !c->alloc_calls && !c->alloc_bytes &&
+		    !c->free_calls)
+			continue;
+		learn_stack(s, p, id);
+		if (!profile_stack(p, id))
+			continue; /* its frames are not published yet */
+		s->entries[snap.n].id = id;
+		s->entries[snap.n].c = *c;
+		snap.n++;
+	}
+	if (profile_add_snapshot(p, &snap) < 0)
+		die("out of memory");
+	return 1;
+}

@@ -1,0 +1,46 @@
+/* source.h - a live probed process as a stream of snapshots.
+ *
+ * Ownership: the source owns its segment mapping and symbolizer; the
+ * profile it fills is the caller's. Each poll copies what is new out of the
+ * segment (modules, stacks, the snapshot, ticks) into the profile, resolving
+ * each new frame once. When the process execs and its new image publishes
+ * a newer segment under the same pid, the source moves to it and the
+ * profile starts over (the old image's stacks mean nothing in the new one). */
+#ifndef LEAKTOP_SOURCE_H
+#define LEAKTOP_SOURCE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shared/profile.h"
+#include "shared/shm.h"
+#include "symbols.h"
+
+struct source {
+	pid_t pid;
+	int open;
+	struct shm_reader rd;
+	struct symbolizer *sym;
+	uint32_t mods_seen;
+	uint64_t last_seqno;
+	uint64_t next_tick;
+	struct lt_counts *counts; /* stacks_cap entries */
+	struct snap_entry *entries;
+};
+
+/* Opens the newest segment of pid. 0, or -1 with a message in err. */
+int source_open(struct source *s, pid_t pid, char *err, size_t errlen);
+void source_close(struct source *s);
+
+/* Copies what is new into p. Returns 1 when a new snapshot was added, 0 when
+ * none, -1 when the segment can no longer be read (err says why). */
+int source_poll(struct source *s, struct profile *p, char *err, size_t errlen);
+
+/* Looks for a newer segment of the same pid (after an exec). Returns 1 when
+ * the source moved to one (p is reset), else 0. */
+int source_follow(struct source *s, struct profile *p);
+
+/* The probe's state word (enum lt_state) and exit status. */
+uint32_t source_state(const struct source *s, int *status);
+
+#endif

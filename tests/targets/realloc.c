@@ -1,16 +1,18 @@
 /* realloc.c - target: realloc in each of its roles.
  *
- * leak_realloc_grow: 20 times realloc(NULL, 16) (an allocation), then a
- * realloc to 4096 that must move, because a barrier block sits right after
- * the old one; the 20 grown blocks are kept. So 40 allocation calls, 20
- * live blocks of 4096 bytes, and the 16-byte originals are gone.
+ * leak_realloc_grow: 20 times realloc(NULL, 16) (an allocation), a malloc
+ * of a 16-byte barrier right after it, then a realloc to 4096 that must
+ * move, since the barrier is in the way; the barrier is freed and the 20
+ * grown blocks are kept. So 60 allocation calls (a realloc that moves
+ * counts as one), 20 live blocks of 4096 bytes: the 16-byte originals and
+ * the barriers are gone.
  * free_realloc_zero: 30 times realloc(NULL, 100) then realloc(p, 0), which
  * frees in glibc (2.36 returns NULL); nothing stays live.
  * main exits 1 if a grow did not move, so the moving case is really tested.
  *
  * Read by tests/integration/run.sh:
  * exit: 5
- * expect: leak_realloc_grow live_bytes=81920 live_blocks=20 alloc_calls=40
+ * expect: leak_realloc_grow live_bytes=81920 live_blocks=20 alloc_calls=60
  * expect: free_realloc_zero live_bytes=0 live_blocks=0 alloc_calls=30
  */
 #include <stdint.h>

@@ -15,100 +15,14 @@
 # A target whose bare run exits 77 is skipped. Then the launcher's and the
 # reader's handling of bad input.
 #
+# Last, the probe on its own, without the launcher.
+#
 # One line per check, then exactly "integration: N passed, N failed" (CI
-# reads that form); exit 1 on any failure. Set KEEP=1 to keep recordings.
+# reads that form); exit 1 on any failure. Outputs and recordings are kept
+# when a check fails, or always with KEEP=1. The helpers are in lib.sh.
 set -u
-
-if [ $# -ne 1 ]; then
-	echo "usage: $0 BUILD_DIR" >&2
-	exit 2
-fi
-BUILD=$(cd "$1" 2>/dev/null && pwd) || { echo "run.sh: no build directory $1" >&2; exit 2; }
-cd "$(dirname "$0")/../.." || exit 2
-LEAKTOP=$BUILD/leaktop
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/leaktop-it.XXXXXX")
-pass=0
-fail=0
-
-cleanup()
-{
-	if [ "${KEEP:-0}" = 1 ] || [ $fail -ne 0 ]; then
-		echo "recordings and outputs kept in $TMP"
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap cleanup EXIT
-
-ok()
-{
-	pass=$((pass + 1))
-	echo "PASS $*"
-}
-
-bad()
-{
-	fail=$((fail + 1))
-	echo "FAIL $*"
-}
-
-# check DESCRIPTION COMMAND...: one check, passing when COMMAND succeeds.
-check()
-{
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
-
-# watch LIMIT_S OUT ERR CMD...: runs CMD with stdin from /dev/null under a
-# watchdog of LIMIT_S seconds; sets RC (its status), MS (wall time) and
-# HUNG (1 when the watchdog had to stop it). timeout(1) signals the whole
-# process group, so a hung target under the launcher goes too.
-watch()
-{
-	local limit=$1 out=$2 err=$3 t0
-	shift 3
-	t0=$(date +%s%N)
-	timeout -k 2 "$limit" "$@" </dev/null >"$out" 2>"$err"
-	RC=$?
-	MS=$((($(date +%s%N) - t0) / 1000000))
-	HUNG=0
-	if { [ $RC -eq 124 ] || [ $RC -eq 137 ]; } && [ $MS -ge $((limit * 1000)) ]; then
-		HUNG=1
-	fi
-}
-
-# header FILE KEY: the values of the " * KEY: " lines of FILE's header.
-header()
-{
-	sed -n "s/^ \* $2: //p" "$1"
-}
-
-# sum_frames FOLDED FUNC: sums the values of the folded lines that have
-# FUNC as a frame. A folded line is "f1;f2;...;fn VALUE"; frames may hold
-# blanks (C++), so the value is what follows the last blank.
-sum_frames()
-{
-	awk -v fn="$2" '
-	{
-		v = $NF
-		stack = substr($0, 1, length($0) - length(v) - 1)
-		n = split(stack, fr, ";")
-		for (i = 1; i <= n; i++)
-			if (fr[i] == fn || index(fr[i], fn "(") == 1) {
-				sum += v
-				break
-			}
-	}
-	END { printf "%d\n", sum }' "$1"
-}
-
-# stderr_lines FILE: how many lines FILE has (a last line without a
-# newline counts too).
-stderr_lines()
-{
-	awk 'END { print NR }' "$1"
-}
+. "$(dirname "$0")/lib.sh"
+suite_init BUILD_DIR "$@"
 
 have_leaktop=1
 if [ ! -x "$LEAKTOP" ]; then
@@ -118,84 +32,8 @@ fi
 
 # --- the targets -------------------------------------------------------------
 
-# check_figures NAME SOURCE RECORDING: the "expect:" lines of SOURCE against
-# the final snapshot of RECORDING.
-check_figures()
-{
-	local name=$1 src=$2 lkt=$3 line fn spec metric op want got folded
-	local -A reported=()
-	while read -r line; do
-		fn=${line%% *}
-		for spec in ${line#* }; do
-			if [[ $spec =~ ^([a-z_]+)(=|\>=)([0-9]+)$ ]]; then
-				metric=${BASH_REMATCH[1]} op=${BASH_REMATCH[2]} want=${BASH_REMATCH[3]}
-			else
-				bad "$name: cannot read the expectation \"$spec\" in $src"
-				continue
-			fi
-			folded=$TMP/$name.$metric.folded
-			if [ -z "${reported[$metric]:-}" ]; then
-				"$LEAKTOP" report "$lkt" --format folded --metric "$metric" >"$folded" 2>"$folded.err"
-				reported[$metric]=$?
-				if [ "${reported[$metric]}" -ne 0 ]; then
-					bad "$name: report --metric $metric exits ${reported[$metric]}: $(head -n 1 "$folded.err")"
-				fi
-			fi
-			[ "${reported[$metric]}" -eq 0 ] || continue
-			got=$(sum_frames "$folded" "$fn")
-			if [ "$op" = "=" ]; then
-				check "$name: $fn $metric = $want (got $got)" [ "$got" -eq "$want" ]
-			else
-				check "$name: $fn $metric >= $want (got $got)" [ "$got" -ge "$want" ]
-			fi
-		done
-	done < <(header "$src" expect)
-}
-
 for src in tests/targets/*.c tests/targets/*.cc; do
-	name=$(basename "${src%.*}")
-	bin=$BUILD/targets/$name
-	if [ ! -x "$bin" ]; then
-		bad "$name: $bin exists (make targets)"
-		continue
-	fi
-	read -r -a args <<<"$(header "$src" args)"
-	want_exit=$(header "$src" exit)
-	if [ -z "$want_exit" ]; then
-		bad "$name: $src declares its exit status (\" * exit: N\")"
-		continue
-	fi
-
-	watch 30 "$TMP/$name.bare.out" "$TMP/$name.bare.err" "$bin" "${args[@]}"
-	if [ $HUNG -eq 1 ]; then
-		bad "$name: bare run hung (stopped after 30 s)"
-		continue
-	fi
-	if [ $RC -eq 77 ]; then
-		echo "SKIP $name: $(tail -n 1 "$TMP/$name.bare.out")"
-		continue
-	fi
-	bare_rc=$RC
-	bare_ms=$MS
-	check "$name: bare run exits $want_exit (got $bare_rc, $bare_ms ms)" [ "$bare_rc" = "$want_exit" ]
-	[ $have_leaktop -eq 1 ] || continue
-
-	limit=$(((bare_ms * 10 + 999) / 1000))
-	[ $limit -ge 10 ] || limit=10
-	lkt=$TMP/$name.lkt
-	watch $limit "$TMP/$name.rec.out" "$TMP/$name.rec.err" \
-		"$LEAKTOP" record -o "$lkt" -- "$bin" "${args[@]}"
-	if [ $HUNG -eq 1 ]; then
-		bad "$name: leaktop record hung: stopped by the watchdog after $limit s (bare run: $bare_ms ms)"
-		continue
-	fi
-	ok "$name: recorded run finished in $MS ms (limit $limit s)"
-	check "$name: exit status passes through ($bare_rc, got $RC)" [ "$RC" = "$bare_rc" ]
-	check "$name: stdout passes through" cmp -s "$TMP/$name.bare.out" "$TMP/$name.rec.out"
-	if ! cmp -s "$TMP/$name.bare.err" "$TMP/$name.rec.err"; then
-		echo "note $name: stderr differs under leaktop: $(head -n 1 "$TMP/$name.rec.err")"
-	fi
-	check_figures "$name" "$src" "$lkt"
+	run_target "$src"
 done
 
 # --- options and bad input ---------------------------------------------------
@@ -210,6 +48,11 @@ if [ $have_leaktop -eq 1 ]; then
 		"$TMP/depth.folded"
 	got=$(sum_frames "$TMP/depth.folded" leak_malloc_64x100)
 	check "--depth 1: leak_malloc_64x100 live_bytes = 6400 (got $got)" [ "$got" -eq 6400 ]
+
+	# stdin reaches the program.
+	echo "through stdin" >"$TMP/stdin.txt"
+	timeout -k 2 10 "$LEAKTOP" record -o "$TMP/stdin.lkt" -- cat <"$TMP/stdin.txt" >"$TMP/stdin.out" 2>/dev/null
+	check "stdin passes through to the program" cmp -s "$TMP/stdin.txt" "$TMP/stdin.out"
 
 	# A signal's death passes through as 128+N, as a shell reports it.
 	# (timeout re-raises the signal; the braces keep bash's "Terminated" quiet.)
@@ -277,5 +120,24 @@ if [ $have_leaktop -eq 1 ]; then
 	done
 fi
 
-echo "integration: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+# --- the probe without the launcher ------------------------------------------
+
+# LD_PRELOAD alone works too (valgrind runs use it): the probe makes its own
+# segment and unlinks it at exit. A process that execs never exits, so the
+# segment of the image it replaces must not be left in /dev/shm either.
+# Each case leaves at most one segment, named after the pid, removed here.
+if [ -r "$PROBE" ] && [ -d /dev/shm ]; then
+	for how in exits execs; do
+		if [ $how = exits ]; then
+			pid=$(LD_PRELOAD=$PROBE sh -c 'echo $$')
+		else
+			pid=$(LD_PRELOAD=$PROBE sh -c 'echo $$; exec true')
+		fi
+		left=$(find /dev/shm -maxdepth 1 -name "leaktop.$pid.*" | wc -l)
+		check "probe without launcher: a process that $how leaves no segment in /dev/shm (left $left)" \
+			[ "$left" -eq 0 ]
+		find /dev/shm -maxdepth 1 -name "leaktop.$pid.*" -delete
+	done
+fi
+
+finish integration

@@ -21,7 +21,8 @@ typedef int (*backtrace_fn)(void **, int);
 typedef int (*caching_fn)(void *, int);
 
 static backtrace_fn bt;
-static uintptr_t self_lo, self_hi; /* the probe's own text, for the fallback cut */
+static uintptr_t self_lo, self_hi; /* the probe's own text */
+static int self_is_module;         /* the probe is a library of its own, not linked into the program */
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -33,6 +34,7 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && want >= lo && want < lo + ph->p_memsz) {
 			self_lo = lo;
 			self_hi = lo + ph->p_memsz;
+			self_is_module = info->dlpi_name && info->dlpi_name[0];
 			return 1;
 		}
 	}
@@ -76,8 +78,15 @@ uint32_t unwind_capture(uint64_t *frames, uint32_t max, const void *caller)
 		while (start < n && (uintptr_t)raw[start] >= self_lo && (uintptr_t)raw[start] < self_hi)
 			start++;
 	}
+	/* The probe's frames deeper in the stack (its wrapper around main)
+	 * are not the program's either; unless the probe is linked into the
+	 * program itself, as in the unit tests. */
 	uint32_t depth = 0;
-	for (int i = start; i < n && depth < max; i++)
-		frames[depth++] = (uint64_t)(uintptr_t)raw[i];
+	for (int i = start; i < n && depth < max; i++) {
+		uintptr_t ip = (uintptr_t)raw[i];
+		if (self_is_module && ip >= self_lo && ip < self_hi)
+			continue;
+		frames[depth++] = ip;
+	}
 	return depth;
 }

@@ -13,6 +13,12 @@
 
 #include "shm.h"
 
+/* Bounds on what a profile accepts: ids index an array, and every source of
+ * stacks (the shared-memory index, the recording format) carries a 16-bit
+ * depth. */
+#define PROF_ID_MAX (1u << 24)
+#define PROF_DEPTH_MAX 0xffffu
+
 /* How a profiled program ended. */
 enum prof_end {
 	PROF_RUNNING = 0,  /* still running when last seen (or unknown) */
@@ -86,12 +92,15 @@ struct profile {
 struct profile *profile_new(void);
 void profile_free(struct profile *p);
 
+/* Empties p, as profile_new left it (a new process image after exec). */
+int profile_reset(struct profile *p);
+
 /* Sets the program name (copied). */
 int profile_set_program(struct profile *p, const char *program);
 
 /* Adds stack id with its frames (copied). Adding a known id again with the
- * same frames is a no-op; with other frames, -1 (EINVAL). Ids above 2^24 are
- * refused (EINVAL). */
+ * same frames is a no-op; with other frames, -1 (EINVAL). Ids above
+ * PROF_ID_MAX and depths above PROF_DEPTH_MAX are refused (EINVAL). */
 int profile_add_stack(struct profile *p, uint32_t id, const uint64_t *frames, uint32_t depth);
 
 /* The stack with this id, or NULL when none was added. */
@@ -103,7 +112,8 @@ int profile_add_sym(struct profile *p, const struct frame_sym *s);
 /* The symbol of addr, or NULL. */
 const struct frame_sym *profile_sym(const struct profile *p, uint64_t addr);
 
-/* Appends a copy of s (and its entries). */
+/* Appends a copy of s (and its entries); -1 (EINVAL) when the entries' ids
+ * are not strictly increasing, since snapshot_find depends on it. */
 int profile_add_snapshot(struct profile *p, const struct snapshot *s);
 
 /* Appends n ticks. */

@@ -10,7 +10,8 @@
  *   zlib header), raw_len bytes once inflated. crc is the CRC-32 of the first
  *   12 bytes of the record header followed by the stored bytes.
  *   raw_len <= REC_RAW_MAX; stored_len <= compressBound(raw_len).
- * All integers little-endian. Strings in payloads: u16 length, then bytes.
+ * All integers little-endian. Strings in payloads: u16 length, then bytes,
+ * none of them NUL (a writer cuts a longer string at 65535 bytes).
  *
  * Payloads, by type:
  *   META (1):     u32 pid, u64 start_ns, u32 interval_ms, u32 depth,
@@ -27,10 +28,12 @@
  *   TICKS (5):    u32 n, then n times: u64 time_ns, live_bytes, live_blocks,
  *                 alloc_calls, free_calls
  *   END (6):      u32 kind (enum prof_end), i32 code
- * A SNAPSHOT refers only to stacks in earlier STACKS records, and a STACKS
- * record's frames have their SYMBOLS in earlier or the same file position's
- * preceding records. Unknown record types are skipped (forward compatible);
- * a version above REC_VERSION is refused with the version it needs. */
+ * A SNAPSHOT refers only to stacks in earlier STACKS records. SYMBOLS may
+ * come before or after the STACKS whose frames they name (symbols are added
+ * as they are resolved); a reader depends on neither order. END is the last
+ * record; anything after it is corruption. Unknown record types are checked
+ * against their CRC and skipped whole (forward compatible); a version above
+ * REC_VERSION is refused with the version it needs. */
 #ifndef LEAKTOP_RECORDING_H
 #define LEAKTOP_RECORDING_H
 
@@ -42,6 +45,7 @@
 #define REC_MAGIC "LKTREC\r\n"
 #define REC_VERSION 1
 #define REC_RAW_MAX (64u << 20)
+#define REC_FILE_MAX (4ull << 30) /* rec_read_file loads the whole file: 4 GiB at most */
 
 enum rec_type {
 	REC_META = 1,
@@ -71,15 +75,21 @@ int rec_writer_create(struct rec_writer *w, const char *path, char *err, size_t 
 
 /* Writes META (once), then the stacks, symbols, snapshots and ticks added to
  * p since the last call, in that order, each as one record (none when there
- * is nothing new). 0, or -1 with a message in err. */
+ * is nothing new; a list too long for REC_RAW_MAX goes in several records).
+ * 0, or -1 with a message in err (errno EFBIG for a snapshot too big for one
+ * record); a failed write leaves no partial record, and what was written
+ * before it is remembered, so the next call resumes. */
 int rec_writer_sync(struct rec_writer *w, const struct profile *p, char *err, size_t errlen);
 
-/* Writes an END record from p->end and p->end_code, and closes the file. */
+/* Syncs what is new, writes an END record from p->end and p->end_code,
+ * flushes and closes the file (closed even on failure). 0 or -1 and err. */
 int rec_writer_finish(struct rec_writer *w, const struct profile *p, char *err, size_t errlen);
 
-/* Reads a whole file into p (a new profile). Returns 0; 1 when the file
- * ends in a torn record (everything before it is loaded, err says where);
- * -1 on an error ("offset N: what is wrong" in err, p holds what came before). */
+/* Reads a whole file (a regular file of at most REC_FILE_MAX bytes) into p
+ * (a new profile). Returns 0; 1 when the file ends in a torn record
+ * (everything before it is loaded, err says where); -1 on an error
+ * ("offset N: what is wrong" in err, p holds what came before). A record
+ * whose stored length runs past the end of the file is reported as torn. */
 int rec_read_file(const char *path, struct profile *p, char *err, size_t errlen);
 
 /* The same from memory (for tests and the fuzzer). */

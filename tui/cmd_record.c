@@ -27,7 +27,8 @@
 #include "xalloc.h"
 
 static const char usage[] =
-	"usage: leaktop record [-o FILE] [--interval MS] [--depth N] [--follow-exec] [-q] -- PROGRAM [ARGS...]";
+	"usage: leaktop record [-o FILE] [--interval MS] [--depth N] [--max-stacks N] [--follow-exec] [-q]\n"
+	"                      -- PROGRAM [ARGS...]";
 
 struct recorder_run {
 	struct source src;
@@ -69,7 +70,7 @@ int cmd_record(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },   { "interval", required_argument, NULL, 'i' },
 		{ "depth", required_argument, NULL, 'd' },    { "follow-exec", no_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
+		{ "max-stacks", required_argument, NULL, 's' }, { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct launch_opts lo = { 0 };
@@ -84,6 +85,7 @@ int cmd_record(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'i': lo.interval_ms = (unsigned)parse_ulong("--interval", optarg, LT_TICK_MS, 3600000); break;
 		case 'd': lo.depth = (unsigned)parse_ulong("--depth", optarg, 1, LT_DEPTH_MAX); break;
+		case 's': lo.max_stacks = (unsigned)parse_ulong("--max-stacks", optarg, 16, 1u << 24); break;
 		case 'f': lo.follow_exec = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': puts(usage); return 0;

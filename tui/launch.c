@@ -31,6 +31,8 @@
 int launch_probe_path(char *out, size_t n)
 {
 	char exe[PATH_MAX], dir[PATH_MAX];
+	if (!out || n == 0)
+		return -1;
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (len > 0) {
 		exe[len] = '\0';
@@ -81,6 +83,8 @@ static void child(int gate, int errfd, char *const argv[], const struct launch_o
 		set_env_u("LEAKTOP_INTERVAL", o->interval_ms);
 	if (o->depth)
 		set_env_u("LEAKTOP_DEPTH", o->depth);
+	if (o->max_stacks)
+		set_env_u("LEAKTOP_MAX_STACKS", o->max_stacks);
 	if (o->follow_exec)
 		setenv("LEAKTOP_FOLLOW_EXEC", "1", 1);
 	execvp(argv[0], argv);

@@ -12,6 +12,7 @@
 struct launch_opts {
 	unsigned interval_ms; /* 0: the probe's default */
 	unsigned depth;       /* 0: the probe's default */
+	unsigned max_stacks;  /* 0: the probe's default */
 	int follow_exec;
 };
 

@@ -14,17 +14,6 @@
 
 #include "xalloc.h"
 
-static void reset_profile(struct profile *p)
-{
-	struct profile *fresh = profile_new();
-	if (!fresh)
-		die("out of memory");
-	struct profile tmp = *p;
-	*p = *fresh;
-	*fresh = tmp;
-	profile_free(fresh);
-}
-
 static int attach(struct source *s, const char *name, char *err, size_t errlen)
 {
 	const char *cause;
@@ -84,7 +73,8 @@ int source_follow(struct source *s, struct profile *p)
 	}
 	source_close(s);
 	*s = next;
-	reset_profile(p);
+	if (profile_reset(p) < 0)
+		die("out of memory");
 	return 1;
 }
 

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "check.h"
 #include "shared/seqlock.h"
@@ -29,6 +30,10 @@ static void *writer(void *arg)
 				sched_yield();
 		}
 		seqlock_write_end(&seq, s);
+		if (gen % 16 == 0) { /* a real writer rests between snapshots */
+			struct timespec ts = { 0, 20000 };
+			nanosleep(&ts, NULL);
+		}
 	}
 	return NULL;
 }

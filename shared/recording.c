@@ -1,0 +1,738 @@
+/* recording.c - writing and reading leaktop recordings (.lkt).
+ *
+ * The writer turns what a profile gained since the last sync into records
+ * and appends each with a single write() loop, so the file only ever grows
+ * by whole records; if a write fails half-way the partial record is cut off
+ * again (ftruncate) before the error is returned, and the next sync starts
+ * from a clean end. Payloads are deflated at level 1: snapshots are runs of
+ * small counters that compress well even so, and a live session syncs every
+ * interval.
+ *
+ * The reader takes a file as hostile. Before it allocates it checks every
+ * length against a fixed limit and against the bytes really there, checks
+ * the CRC before it inflates, and checks every count inside a payload
+ * against the payload bytes left. It stops at the first problem with
+ * "offset N: what is wrong", N being the offset of the record in the file,
+ * and leaves the profile holding every record before it. */
+#include "recording.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "bytes.h"
+
+#define FILE_HEADER 16
+#define RECORD_HEADER 16
+#define DEFLATE_LEVEL 1
+#define STR_MAX 0xffffu
+
+/* Smallest encoded size of one entry, by record type: what a count is
+ * checked against before anything is allocated for it. */
+#define STACK_MIN (4 + 2)
+#define SYMBOL_MIN (8 + 4 + 3 * 2)
+#define COUNTS_SIZE (5 * 8)
+#define SNAP_ENTRY_SIZE (4 + COUNTS_SIZE)
+#define SNAP_FIXED (2 * 8 + COUNTS_SIZE + 3 * 8 + 4)
+#define TICK_SIZE (5 * 8)
+
+static const char *const type_names[] = {
+	[REC_META] = "META",         [REC_STACKS] = "STACKS", [REC_SYMBOLS] = "SYMBOLS",
+	[REC_SNAPSHOT] = "SNAPSHOT", [REC_TICKS] = "TICKS",   [REC_END] = "END",
+};
+
+__attribute__((format(printf, 3, 4))) static int say(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* ======================================================================= */
+/* Writer                                                                  */
+/* ======================================================================= */
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int rec_writer_create(struct rec_writer *w, const char *path, char *err, size_t errlen)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = open(path, flags, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* Replace only a regular file of ours: a symlink or someone else's
+		 * file in a shared directory is someone's trap, not our old run. */
+		struct stat st;
+		if (lstat(path, &st) < 0)
+			return say(err, errlen, "%s", strerror(errno));
+		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			return say(err, errlen, "exists and is not a regular file of ours");
+		if (unlink(path) < 0)
+			return say(err, errlen, "cannot replace: %s", strerror(errno));
+		fd = open(path, flags, 0600);
+	}
+	if (fd < 0)
+		return say(err, errlen, "%s", strerror(errno));
+
+	unsigned char h[FILE_HEADER];
+	memcpy(h, REC_MAGIC, 8);
+	bytes_store_u32(h + 8, REC_VERSION);
+	bytes_store_u32(h + 12, 0);
+	if (write_all(fd, h, sizeof(h)) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(path);
+		return say(err, errlen, "%s", strerror(e));
+	}
+	w->fd = fd;
+	w->offset = FILE_HEADER;
+	return 0;
+}
+
+/* Deflates raw into one record and appends it; on failure the file is cut
+ * back to where the record began. */
+static int write_record(struct rec_writer *w, uint32_t type, const struct bytes_out *raw, char *err,
+                        size_t errlen)
+{
+	if (raw->bad)
+		return say(err, errlen, "out of memory encoding a %s record", type_names[type]);
+	if (raw->len > REC_RAW_MAX)
+		return say(err, errlen, "%s record of %zu bytes exceeds the %u-byte limit",
+		           type_names[type], raw->len, REC_RAW_MAX);
+
+	uLongf stored = compressBound((uLong)raw->len);
+	unsigned char *rec = malloc(RECORD_HEADER + stored);
+	if (!rec)
+		return say(err, errlen, "out of memory writing a %s record", type_names[type]);
+	int zr = compress2(rec + RECORD_HEADER, &stored, raw->p ? raw->p : rec, (uLong)raw->len,
+	                   DEFLATE_LEVEL);
+	if (zr != Z_OK) {
+		free(rec);
+		return say(err, errlen, "deflate failed (zlib %d)", zr);
+	}
+	bytes_store_u32(rec, type);
+	bytes_store_u32(rec + 4, (uint32_t)stored);
+	bytes_store_u32(rec + 8, (uint32_t)raw->len);
+	uLong crc = crc32(0, rec, 12);
+	crc = crc32(crc, rec + RECORD_HEADER, (uInt)stored);
+	bytes_store_u32(rec + 12, (uint32_t)crc);
+
+	size_t n = RECORD_HEADER + stored;
+	if (write_all(w->fd, rec, n) < 0) {
+		int e = errno;
+		free(rec);
+		if (ftruncate(w->fd, (off_t)w->offset) < 0 || lseek(w->fd, (off_t)w->offset, SEEK_SET) < 0)
+			return say(err, errlen, "write: %s; and the torn record could not be cut: %s",
+			           strerror(e), strerror(errno));
+		return say(err, errlen, "write: %s", strerror(e));
+	}
+	free(rec);
+	w->offset += n;
+	return 0;
+}
+
+static void put_str(struct bytes_out *o, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n > STR_MAX)
+		n = STR_MAX;
+	bytes_put_u16(o, (uint16_t)n);
+	bytes_put_mem(o, s, n);
+}
+
+static void put_counts(struct bytes_out *o, const struct lt_counts *c)
+{
+	bytes_put_u64(o, c->live_bytes);
+	bytes_put_u64(o, c->live_blocks);
+	bytes_put_u64(o, c->alloc_calls);
+	bytes_put_u64(o, c->alloc_bytes);
+	bytes_put_u64(o, c->free_calls);
+}
+
+/* One entry of a list record: the i-th new item of its kind. */
+typedef void put_entry_fn(struct bytes_out *o, const struct profile *p, uint64_t i);
+
+static void put_stack(struct bytes_out *o, const struct profile *p, uint64_t i)
+{
+	uint32_t id = p->stack_order[i];
+	const struct prof_stack *s = &p->stacks[id];
+	bytes_put_u32(o, id);
+	bytes_put_u16(o, (uint16_t)s->depth); /* profile_add_stack keeps it <= 0xffff */
+	for (uint32_t k = 0; k < s->depth; k++)
+		bytes_put_u64(o, s->frames[k]);
+}
+
+static void put_sym(struct bytes_out *o, const struct profile *p, uint64_t i)
+{
+	const struct frame_sym *s = &p->syms[i];
+	bytes_put_u64(o, s->addr);
+	bytes_put_u32(o, s->line);
+	put_str(o, s->func);
+	put_str(o, s->module);
+	put_str(o, s->file);
+}
+
+static void put_tick(struct bytes_out *o, const struct profile *p, uint64_t i)
+{
+	const struct lt_tick *t = &p->ticks[i];
+	bytes_put_u64(o, t->time_ns);
+	bytes_put_u64(o, t->live_bytes);
+	bytes_put_u64(o, t->live_blocks);
+	bytes_put_u64(o, t->alloc_calls);
+	bytes_put_u64(o, t->free_calls);
+}
+
+/* Writes items [*done, total) as "u32 n, entries" records of this type, as
+ * many entries to a record as fit under REC_RAW_MAX (one entry always fits:
+ * the largest, a symbol with three 64 KiB strings, is under 200 KiB).
+ * *done advances after each record written. */
+static int write_list(struct rec_writer *w, uint32_t type, const struct profile *p,
+                      put_entry_fn *put, uint64_t *done, uint64_t total, struct bytes_out *o,
+                      char *err, size_t errlen)
+{
+	while (*done < total) {
+		o->len = 0;
+		bytes_put_u32(o, 0);
+		uint64_t i = *done;
+		uint32_t n = 0;
+		for (; i < total && n < UINT32_MAX && !o->bad; i++, n++) {
+			size_t before = o->len;
+			put(o, p, i);
+			if (o->len > REC_RAW_MAX && n > 0) {
+				o->len = before; /* starts the next record instead */
+				break;
+			}
+		}
+		bytes_patch_u32(o, 0, n);
+		if (write_record(w, type, o, err, errlen) < 0)
+			return -1;
+		*done = i;
+	}
+	return 0;
+}
+
+static int write_snapshot(struct rec_writer *w, const struct snapshot *s, struct bytes_out *o,
+                          char *err, size_t errlen)
+{
+	if (s->n > (REC_RAW_MAX - SNAP_FIXED) / SNAP_ENTRY_SIZE) {
+		errno = EFBIG;
+		return say(err, errlen, "snapshot %llu has %u entries, more than one record holds",
+		           (unsigned long long)s->seqno, s->n);
+	}
+	o->len = 0;
+	bytes_put_u64(o, s->seqno);
+	bytes_put_u64(o, s->time_ns);
+	put_counts(o, &s->totals);
+	bytes_put_u64(o, s->unknown_frees);
+	bytes_put_u64(o, s->overflow_allocs);
+	bytes_put_u64(o, s->probe_bytes);
+	bytes_put_u32(o, s->n);
+	for (uint32_t i = 0; i < s->n; i++) {
+		bytes_put_u32(o, s->e[i].id);
+		put_counts(o, &s->e[i].c);
+	}
+	return write_record(w, REC_SNAPSHOT, o, err, errlen);
+}
+
+int rec_writer_sync(struct rec_writer *w, const struct profile *p, char *err, size_t errlen)
+{
+	if (w->fd < 0)
+		return say(err, errlen, "recording is not open");
+	struct bytes_out o;
+	bytes_out_init(&o);
+	int rc = -1;
+
+	if (!w->meta_done) {
+		bytes_put_u32(&o, (uint32_t)p->pid);
+		bytes_put_u64(&o, p->start_ns);
+		bytes_put_u32(&o, p->interval_ms);
+		bytes_put_u32(&o, p->depth);
+		put_str(&o, p->program);
+		if (write_record(w, REC_META, &o, err, errlen) < 0)
+			goto out;
+		w->meta_done = 1;
+	}
+
+	uint64_t done = w->stacks_done;
+	int r = write_list(w, REC_STACKS, p, put_stack, &done, p->nstack_order, &o, err, errlen);
+	w->stacks_done = (uint32_t)done;
+	if (r < 0)
+		goto out;
+
+	done = w->syms_done;
+	r = write_list(w, REC_SYMBOLS, p, put_sym, &done, p->nsyms, &o, err, errlen);
+	w->syms_done = (uint32_t)done;
+	if (r < 0)
+		goto out;
+
+	for (; w->snaps_done < p->nsnaps; w->snaps_done++)
+		if (write_snapshot(w, &p->snaps[w->snaps_done], &o, err, errlen) < 0)
+			goto out;
+
+	if (write_list(w, REC_TICKS, p, put_tick, &w->ticks_done, p->nticks, &o, err, errlen) < 0)
+		goto out;
+	rc = 0;
+out:
+	bytes_out_fini(&o);
+	return rc;
+}
+
+int rec_writer_finish(struct rec_writer *w, const struct profile *p, char *err, size_t errlen)
+{
+	if (w->fd < 0)
+		return say(err, errlen, "recording is not open");
+	int rc = rec_writer_sync(w, p, err, errlen);
+	if (rc == 0) {
+		struct bytes_out o;
+		bytes_out_init(&o);
+		bytes_put_u32(&o, (uint32_t)p->end);
+		bytes_put_u32(&o, (uint32_t)p->end_code);
+		rc = write_record(w, REC_END, &o, err, errlen);
+		bytes_out_fini(&o);
+	}
+	/* The data is complete only once it is on disk; one fdatasync at the
+	 * end costs nothing next to a sync per record. */
+	if (rc == 0 && fdatasync(w->fd) < 0 && errno != EINVAL)
+		rc = say(err, errlen, "fdatasync: %s", strerror(errno));
+	if (close(w->fd) < 0 && rc == 0)
+		rc = say(err, errlen, "close: %s", strerror(errno));
+	w->fd = -1;
+	return rc;
+}
+
+/* ======================================================================= */
+/* Reader                                                                  */
+/* ======================================================================= */
+
+struct reader {
+	struct profile *p;
+	char *err;
+	size_t errlen;
+	uint64_t off;     /* file offset of the record being parsed */
+	uint32_t type;    /* its type */
+	uint64_t *frames; /* scratch for one stack's frames */
+	size_t frames_cap; /* in frames */
+	char *str; /* scratch for NUL-terminated copies of strings */
+	size_t str_cap;
+};
+
+/* "offset N: TYPE record: ..." - a corrupt payload. Returns -1. */
+__attribute__((format(printf, 2, 3))) static int corrupt(struct reader *r, const char *fmt, ...)
+{
+	if (!r->err || !r->errlen)
+		return -1;
+	int k = snprintf(r->err, r->errlen, "offset %llu: %s record: ", (unsigned long long)r->off,
+	                 type_names[r->type]);
+	if (k >= 0 && (size_t)k < r->errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(r->err + k, r->errlen - (size_t)k, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int no_memory(struct reader *r)
+{
+	return corrupt(r, "out of memory");
+}
+
+/* Scratch room for n frames (one stack) or n bytes of strings; NULL when
+ * out of memory. Both are bounded by a payload length already checked. */
+static uint64_t *frames_scratch(struct reader *r, size_t n)
+{
+	if (n > r->frames_cap) {
+		uint64_t *f = realloc(r->frames, n * sizeof(*f));
+		if (!f)
+			return NULL;
+		r->frames = f;
+		r->frames_cap = n;
+	}
+	return r->frames;
+}
+
+static char *str_scratch(struct reader *r, size_t n)
+{
+	if (n > r->str_cap) {
+		char *s = realloc(r->str, n);
+		if (!s)
+			return NULL;
+		r->str = s;
+		r->str_cap = n;
+	}
+	return r->str;
+}
+
+/* A string field: u16 length, bytes, none of them NUL. */
+static int get_str(struct reader *r, struct bytes_in *in, const char *what, const unsigned char **s,
+                   size_t *n)
+{
+	*n = bytes_get_u16(in);
+	*s = bytes_get_mem(in, *n);
+	if (!*s)
+		return corrupt(r, "%s runs past the end of the payload", what);
+	if (memchr(*s, 0, *n))
+		return corrupt(r, "%s contains a NUL byte", what);
+	return 0;
+}
+
+static void get_counts(struct bytes_in *in, struct lt_counts *c)
+{
+	c->live_bytes = bytes_get_u64(in);
+	c->live_blocks = bytes_get_u64(in);
+	c->alloc_calls = bytes_get_u64(in);
+	c->alloc_bytes = bytes_get_u64(in);
+	c->free_calls = bytes_get_u64(in);
+}
+
+/* The leading u32 count of a list, checked against the bytes left. */
+static int get_count(struct reader *r, struct bytes_in *in, size_t entry_min, uint32_t *n)
+{
+	*n = bytes_get_u32(in);
+	if (in->bad)
+		return corrupt(r, "payload ends before its count");
+	if (*n > bytes_left(in) / entry_min)
+		return corrupt(r, "%u entries cannot fit in the %zu bytes left", *n, bytes_left(in));
+	return 0;
+}
+
+static int read_meta(struct reader *r, struct bytes_in *in)
+{
+	uint32_t pid = bytes_get_u32(in);
+	uint64_t start_ns = bytes_get_u64(in);
+	uint32_t interval_ms = bytes_get_u32(in);
+	uint32_t depth = bytes_get_u32(in);
+	const unsigned char *s;
+	size_t n;
+	if (in->bad)
+		return corrupt(r, "payload ends inside the fixed fields");
+	if (get_str(r, in, "program", &s, &n) < 0)
+		return -1;
+	/* A later META starts a new process image (the program exec'd): its
+	 * stack ids mean nothing in the old one, so the reader starts over. */
+	if (r->p->program && profile_reset(r->p) < 0)
+		return no_memory(r);
+	char *prog = str_scratch(r, n + 1);
+	if (!prog)
+		return no_memory(r);
+	memcpy(prog, s, n);
+	prog[n] = 0;
+	if (profile_set_program(r->p, prog) < 0)
+		return no_memory(r);
+	r->p->pid = (int32_t)pid;
+	r->p->start_ns = start_ns;
+	r->p->interval_ms = interval_ms;
+	r->p->depth = depth;
+	return 0;
+}
+
+static int read_stacks(struct reader *r, struct bytes_in *in)
+{
+	uint32_t n;
+	if (get_count(r, in, STACK_MIN, &n) < 0)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t id = bytes_get_u32(in);
+		uint16_t depth = bytes_get_u16(in);
+		const unsigned char *f = bytes_get_mem(in, (size_t)depth * 8);
+		if (!f)
+			return corrupt(r, "entry %u runs past the end of the payload", i);
+		if (id > PROF_ID_MAX)
+			return corrupt(r, "entry %u: stack id %u is above %u", i, id, PROF_ID_MAX);
+		uint64_t *frames = frames_scratch(r, (size_t)depth + 1);
+		if (!frames)
+			return no_memory(r);
+		struct bytes_in fi;
+		bytes_in_init(&fi, f, (size_t)depth * 8);
+		for (uint32_t k = 0; k < depth; k++)
+			frames[k] = bytes_get_u64(&fi);
+		if (profile_add_stack(r->p, id, frames, depth) < 0) {
+			if (errno == EINVAL)
+				return corrupt(r, "entry %u: stack %u defined again with other frames", i,
+				               id);
+			return no_memory(r);
+		}
+	}
+	return 0;
+}
+
+static int read_symbols(struct reader *r, struct bytes_in *in)
+{
+	uint32_t n;
+	if (get_count(r, in, SYMBOL_MIN, &n) < 0)
+		return -1;
+	static const char *const field[3] = {"func", "module", "file"};
+	for (uint32_t i = 0; i < n; i++) {
+		struct frame_sym sym = {0};
+		sym.addr = bytes_get_u64(in);
+		sym.line = bytes_get_u32(in);
+		const unsigned char *s[3];
+		size_t len[3];
+		for (int k = 0; k < 3; k++)
+			if (get_str(r, in, field[k], &s[k], &len[k]) < 0)
+				return -1;
+		char *at = str_scratch(r, len[0] + len[1] + len[2] + 3);
+		if (!at)
+			return no_memory(r);
+		const char **out[3] = {&sym.func, &sym.module, &sym.file};
+		for (int k = 0; k < 3; k++) {
+			memcpy(at, s[k], len[k]);
+			at[len[k]] = 0;
+			*out[k] = at;
+			at += len[k] + 1;
+		}
+		if (profile_add_sym(r->p, &sym) < 0)
+			return no_memory(r);
+	}
+	return 0;
+}
+
+static int read_snapshot(struct reader *r, struct bytes_in *in)
+{
+	struct snapshot s = {0};
+	s.seqno = bytes_get_u64(in);
+	s.time_ns = bytes_get_u64(in);
+	get_counts(in, &s.totals);
+	s.unknown_frees = bytes_get_u64(in);
+	s.overflow_allocs = bytes_get_u64(in);
+	s.probe_bytes = bytes_get_u64(in);
+	if (in->bad)
+		return corrupt(r, "payload ends inside the fixed fields");
+	if (get_count(r, in, SNAP_ENTRY_SIZE, &s.n) < 0)
+		return -1;
+	if (s.n) {
+		s.e = malloc((size_t)s.n * sizeof(*s.e));
+		if (!s.e)
+			return no_memory(r);
+	}
+	int rc = 0;
+	for (uint32_t i = 0; i < s.n && rc == 0; i++) {
+		s.e[i].id = bytes_get_u32(in);
+		get_counts(in, &s.e[i].c);
+		if (i > 0 && s.e[i].id <= s.e[i - 1].id)
+			rc = corrupt(r, "entry %u: stack id %u does not follow %u", i, s.e[i].id,
+			             s.e[i - 1].id);
+		else if (!profile_stack(r->p, s.e[i].id))
+			rc = corrupt(r, "entry %u: stack %u is not defined", i, s.e[i].id);
+	}
+	if (rc == 0 && profile_add_snapshot(r->p, &s) < 0)
+		rc = no_memory(r);
+	free(s.e);
+	return rc;
+}
+
+static int read_ticks(struct reader *r, struct bytes_in *in)
+{
+	uint32_t n;
+	if (get_count(r, in, TICK_SIZE, &n) < 0)
+		return -1;
+	struct lt_tick batch[128]; /* 5 KiB of stack instead of an allocation */
+	for (uint32_t i = 0; i < n;) {
+		uint32_t k = 0;
+		for (; k < 128 && i < n; k++, i++) {
+			batch[k].time_ns = bytes_get_u64(in);
+			batch[k].live_bytes = bytes_get_u64(in);
+			batch[k].live_blocks = bytes_get_u64(in);
+			batch[k].alloc_calls = bytes_get_u64(in);
+			batch[k].free_calls = bytes_get_u64(in);
+		}
+		if (profile_add_ticks(r->p, batch, k) < 0)
+			return no_memory(r);
+	}
+	return 0;
+}
+
+static int read_end(struct reader *r, struct bytes_in *in)
+{
+	uint32_t kind = bytes_get_u32(in);
+	uint32_t code = bytes_get_u32(in);
+	if (in->bad)
+		return corrupt(r, "payload ends inside the fixed fields");
+	if (kind > PROF_SIGNALED)
+		return corrupt(r, "unknown end kind %u", kind);
+	r->p->end = (enum prof_end)kind;
+	r->p->end_code = (int32_t)code;
+	return 0;
+}
+
+static int (*const parsers[])(struct reader *, struct bytes_in *) = {
+	[REC_META] = read_meta,         [REC_STACKS] = read_stacks, [REC_SYMBOLS] = read_symbols,
+	[REC_SNAPSHOT] = read_snapshot, [REC_TICKS] = read_ticks,   [REC_END] = read_end,
+};
+
+/* Inflates a known record's CRC-checked payload and parses it whole. */
+static int read_payload(struct reader *r, const unsigned char *stored, uint32_t stored_len,
+                        uint32_t raw_len)
+{
+	unsigned char *raw = malloc(raw_len ? raw_len : 1);
+	if (!raw)
+		return no_memory(r);
+	uLongf got = raw_len;
+	uLong used = stored_len;
+	int zr = uncompress2(raw, &got, stored, &used);
+	int rc;
+	if (zr != Z_OK || got != raw_len || used != stored_len) {
+		rc = corrupt(r, "payload does not inflate to its %u bytes (zlib %d)", raw_len, zr);
+	} else {
+		struct bytes_in in;
+		bytes_in_init(&in, raw, raw_len);
+		rc = parsers[r->type](r, &in);
+		if (rc == 0 && bytes_left(&in))
+			rc = corrupt(r, "%zu bytes after the last field", bytes_left(&in));
+	}
+	free(raw);
+	return rc;
+}
+
+/* 0, 1 for a torn file header, -1 for one that is not ours. */
+static int read_file_header(const unsigned char *b, size_t len, char *err, size_t errlen)
+{
+	if (len > 0 && memcmp(b, REC_MAGIC, len < 8 ? len : 8) != 0)
+		return say(err, errlen, "not a leaktop recording");
+	if (len < FILE_HEADER) {
+		say(err, errlen, "offset 0: truncated file header (%zu of %d bytes)", len, FILE_HEADER);
+		return 1;
+	}
+	uint32_t version = bytes_load_u32(b + 8), flags = bytes_load_u32(b + 12);
+	if (version > REC_VERSION)
+		return say(err, errlen, "recording version %u needs a newer leaktop (this one reads up to %d)",
+		           version, REC_VERSION);
+	if (version == 0)
+		return say(err, errlen, "offset 8: version 0 is not a recording version");
+	if (flags != 0)
+		return say(err, errlen, "offset 12: unknown flags 0x%x", flags);
+	return 0;
+}
+
+int rec_read_mem(const void *buf, size_t len, struct profile *p, char *err, size_t errlen)
+{
+	const unsigned char *b = buf;
+	int rc = read_file_header(b, len, err, errlen);
+	if (rc != 0)
+		return rc;
+
+	struct reader r = {.p = p, .err = err, .errlen = errlen};
+	int ended = 0;
+	for (size_t off = FILE_HEADER; off < len && rc == 0;) {
+		size_t left = len - off;
+		r.off = off;
+		if (ended) {
+			rc = say(err, errlen, "offset %zu: data after the END record", off);
+			break;
+		}
+		if (left < RECORD_HEADER) {
+			say(err, errlen, "offset %zu: truncated record (header: %zu of %d bytes)", off, left,
+			    RECORD_HEADER);
+			rc = 1;
+			break;
+		}
+		struct bytes_in h;
+		bytes_in_init(&h, b + off, RECORD_HEADER);
+		uint32_t type = bytes_get_u32(&h), stored_len = bytes_get_u32(&h);
+		uint32_t raw_len = bytes_get_u32(&h), crc = bytes_get_u32(&h);
+		if (raw_len > REC_RAW_MAX) {
+			rc = say(err, errlen, "offset %zu: raw length %u is above the %u-byte limit", off,
+			         raw_len, REC_RAW_MAX);
+			break;
+		}
+		if (stored_len > compressBound(raw_len)) {
+			rc = say(err, errlen, "offset %zu: stored length %u cannot hold %u raw bytes", off,
+			         stored_len, raw_len);
+			break;
+		}
+		if (stored_len > left - RECORD_HEADER) {
+			say(err, errlen, "offset %zu: truncated record (type %u: %zu of %u payload bytes)",
+			    off, type, left - RECORD_HEADER, stored_len);
+			rc = 1;
+			break;
+		}
+		const unsigned char *stored = b + off + RECORD_HEADER;
+		uLong c = crc32(0, b + off, 12);
+		c = crc32(c, stored, stored_len);
+		if ((uint32_t)c != crc) {
+			rc = say(err, errlen, "offset %zu: CRC mismatch (type %u, stored 0x%08x, computed 0x%08lx)",
+			         off, type, crc, (unsigned long)c);
+			break;
+		}
+		off += RECORD_HEADER + (size_t)stored_len;
+		if (type == 0 || type >= sizeof(parsers) / sizeof(parsers[0]))
+			continue; /* a newer writer's record: skipped whole, never inflated */
+		r.type = type;
+		rc = read_payload(&r, stored, stored_len, raw_len);
+		ended = type == REC_END;
+	}
+	free(r.frames);
+	free(r.str);
+	return rc;
+}
+
+int rec_read_file(const char *path, struct profile *p, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return say(err, errlen, "%s", strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return say(err, errlen, "%s", strerror(e));
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > REC_FILE_MAX) {
+		close(fd);
+		if (!S_ISREG(st.st_mode))
+			return say(err, errlen, "not a regular file");
+		return say(err, errlen, "%s: larger than the %llu GiB a recording may be", path,
+		           (unsigned long long)(REC_FILE_MAX >> 30));
+	}
+
+	/* A recording still being written is read as it stood at fstat: the
+	 * writer appends whole records, so at worst the tail is torn. */
+	size_t cap = (size_t)st.st_size, len = 0;
+	unsigned char *buf = malloc(cap ? cap : 1);
+	if (!buf) {
+		close(fd);
+		return say(err, errlen, "out of memory for %zu bytes", cap);
+	}
+	while (len < cap) {
+		ssize_t k = read(fd, buf + len, cap - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			return say(err, errlen, "%s", strerror(e));
+		}
+		if (k == 0)
+			break; /* shrank under us: parse what there is */
+		len += (size_t)k;
+	}
+	close(fd);
+	int rc = rec_read_mem(buf, len, p, err, errlen);
+	free(buf);
+	return rc;
+}

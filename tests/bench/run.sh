@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Overhead benchmark: the churn workload bare, under leaktop and under
+# heaptrack, for one thread and for several. Usage: run.sh BUILD_DIR
+#
+# Runs are interleaved (bare, leaktop, heaptrack, bare, leaktop, ...) so that
+# a slow drift of the machine (thermal, another job) hits every tool alike.
+# Every run goes through BUILD/bench/measure, a subreaper that reaps the whole
+# process tree of the tool, so CPU time is user+sys of every process the tool
+# started (heaptrack's zstd, leaktop's recorder), not only the target's.
+# Peak RSS is the target's own (churn reports its ru_maxrss), so it shows what
+# the tracker costs inside the traced process.
+#
+# Environment:
+#   BENCH_ROUNDS   rounds per tool and workload (default 5)
+#   BENCH_OPS      millions of malloc/free pairs, single-threaded (default 6,
+#                  about 1 s bare)
+#   BENCH_THREADS  threads of the multi-threaded workload (default 4)
+#   BENCH_OPS_MT   millions of pairs per thread there (default 1)
+#   CC             compiler for the workload (default cc)
+#
+# Prints a table and writes BUILD/bench/summary.json. Not part of `make test`:
+# it takes a few minutes and its numbers are for people, not assertions.
+set -uo pipefail
+
+build=${1:?usage: run.sh BUILD_DIR}
+rounds=${BENCH_ROUNDS:-5}
+ops=${BENCH_OPS:-6}
+threads=${BENCH_THREADS:-4}
+ops_mt=${BENCH_OPS_MT:-1}
+cc=${CC:-cc}
+out=$build/bench
+mkdir -p "$out"
+build=$(cd "$build" && pwd)
+out=$(cd "$out" && pwd)
+
+# --- build ---------------------------------------------------------------
+
+here=$(cd "$(dirname "$0")" && pwd)
+$cc -std=gnu11 -O2 -fomit-frame-pointer -g -Wall -Wextra -o "$out/churn" "$here/churn.c" -lpthread ||
+	exit 1
+$cc -std=gnu11 -O2 -Wall -Wextra -o "$out/measure" "$here/measure.c" || exit 1
+
+# --- tools ---------------------------------------------------------------
+
+tools=(bare)
+notes=()
+heaptrack_flags=()
+heaptrack_mode=
+if [ -x "$build/leaktop" ]; then
+	tools+=(leaktop)
+	leaktop_mode="leaktop record -o FILE.lkt --"
+elif [ -f "$build/libleaktop.so" ]; then
+	tools+=(leaktop)
+	leaktop_mode="LD_PRELOAD=libleaktop.so (no $build/leaktop yet: probe alone, no recording)"
+else
+	leaktop_mode=
+	notes+=("leaktop: neither $build/leaktop nor $build/libleaktop.so exists; skipped")
+fi
+if command -v heaptrack >/dev/null; then
+	tools+=(heaptrack)
+	if heaptrack --help 2>&1 | grep -q -- '--raw'; then
+		heaptrack_flags=(-r)
+		heaptrack_mode="heaptrack -r (raw record, compressed, not interpreted)"
+	else
+		heaptrack_flags=()
+		heaptrack_mode="heaptrack (no -r in this version: records and interprets)"
+	fi
+else
+	notes+=("heaptrack: not installed; skipped (make bench installs it)")
+fi
+
+tmp=$(mktemp -d /tmp/leaktop-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+runs=$out/runs.tsv
+printf 'workload\ttool\tround\twall\tuser\tsys\ttree_maxrss_kb\ttarget_maxrss_kb\trecording_bytes\tstatus\tchecksum\n' >"$runs"
+
+# run WORKLOAD TOOL ROUND CHURN_ARGS...: one measured run, one line of $runs.
+run() {
+	local workload=$1 tool=$2 round=$3
+	shift 3
+	local cmd=() rec=
+	rm -rf "$tmp/rec" && mkdir "$tmp/rec"
+	case $tool in
+	bare) cmd=("$out/churn" "$@") ;;
+	leaktop)
+		if [ -x "$build/leaktop" ]; then
+			rec=$tmp/rec/x.lkt
+			cmd=("$build/leaktop" record -o "$rec" -- "$out/churn" "$@")
+		else
+			cmd=(env LD_PRELOAD="$build/libleaktop.so" "$out/churn" "$@")
+		fi
+		;;
+	heaptrack) cmd=(heaptrack "${heaptrack_flags[@]}" -o "$tmp/rec/x" "$out/churn" "$@") ;;
+	esac
+	"$out/measure" "$tmp/m" "${cmd[@]}" >"$tmp/log" 2>&1
+	local m line size=- sum maxrss
+	m=$(cat "$tmp/m" 2>/dev/null || echo "0 0 0 0 255")
+	read -r wall user sys tree status <<<"$m"
+	line=$(grep '^churn:' "$tmp/log" | tail -n 1)
+	sum=$(sed -n 's/.*checksum \([0-9a-f]*\).*/\1/p' <<<"$line")
+	maxrss=$(sed -n 's/.*maxrss_kb \([0-9]*\).*/\1/p' <<<"$line")
+	[ -n "$rec" ] || rec=$(ls "$tmp"/rec/x.* 2>/dev/null | head -n 1)
+	[ -n "$rec" ] && [ -f "$rec" ] && size=$(stat -c %s "$rec")
+	if [ "$status" != 0 ] || [ -z "$sum" ]; then
+		echo "  $tool ($workload, round $round) failed with status $status:" >&2
+		tail -n 5 "$tmp/log" | sed 's/^/    /' >&2
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$tool" "$round" "$wall" \
+		"$user" "$sys" "$tree" "${maxrss:--}" "$size" "$status" "${sum:--}" >>"$runs"
+}
+
+workloads=(single "multi")
+args_single=("$ops")
+args_multi=(-t "$threads" "$ops_mt")
+
+echo "== leaktop overhead benchmark: ${tools[*]}, $rounds rounds, interleaved"
+[ -n "$leaktop_mode" ] && echo "   leaktop:   $leaktop_mode"
+[ -n "$heaptrack_mode" ] && echo "   heaptrack: $heaptrack_mode"
+for n in "${notes[@]}"; do echo "   $n"; done
+# Other jobs on the machine skew every tool alike (runs are interleaved) but
+# widen the spread: the load average says whether to trust a close call.
+echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "   single: churn $ops (M pairs);  multi: churn -t $threads $ops_mt (M pairs per thread)"
+
+# Warm-up: page cache, heaptrack's script and libraries; not recorded.
+for tool in "${tools[@]}"; do
+	run warmup "$tool" 0 0.05
+done
+sed -i '/^warmup\t/d' "$runs"
+
+for ((r = 1; r <= rounds; r++)); do
+	printf '   round %d/%d\n' "$r" "$rounds"
+	for w in "${workloads[@]}"; do
+		declare -n args=args_$w
+		for tool in "${tools[@]}"; do
+			run "$w" "$tool" "$r" "${args[@]}"
+		done
+		unset -n args
+	done
+done
+
+# --- summary -------------------------------------------------------------
+
+# Medians per (workload, tool); ratios against bare's medians. A run whose
+# checksum differs from bare's means the tool changed what the program did.
+awk -F'\t' -v json="$out/summary.json" -v rounds="$rounds" -v ops="$ops" -v threads="$threads" \
+	-v ops_mt="$ops_mt" -v lmode="$leaktop_mode" -v hmode="$heaptrack_mode" '
+function median(list,    a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	if (n == 0) return 0
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function human(b) {
+	if (b == "-" || b == "") return "-"
+	if (b >= 1048576) return sprintf("%.1f MiB", b / 1048576)
+	if (b >= 1024) return sprintf("%.1f KiB", b / 1024)
+	return b " B"
+}
+function jstr(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+NR == 1 { next }
+{
+	k = $1 SUBSEP $2
+	if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+	if ($10 != 0) { failed[k]++; next }
+	wall[k] = wall[k] " " $4
+	cpu[k] = cpu[k] " " ($5 + $6)
+	rss[k] = rss[k] " " $8
+	if ($9 != "-") size[k] = size[k] " " $9
+	if ($2 == "bare") ref[$1] = $11
+	else if ($11 != ref[$1]) badsum[k]++
+	n[k]++
+}
+END {
+	printf "{\n  \"rounds\": %d,\n  \"cpu_time\": %s,\n  \"leaktop_mode\": %s,\n  \"heaptrack_mode\": %s,\n  \"workloads\": {\n", rounds, jstr("user+sys of the whole process tree (subreaper + RUSAGE_CHILDREN)"), jstr(lmode), jstr(hmode) > json
+	for (i = 1; i <= nk; i++) {
+		split(order[i], p, SUBSEP)
+		w = p[1]; t = p[2]
+		mw[order[i]] = median(wall[order[i]]); mc[order[i]] = median(cpu[order[i]])
+	}
+	lastw = ""
+	for (i = 1; i <= nk; i++) {
+		k = order[i]; split(k, p, SUBSEP); w = p[1]; t = p[2]
+		b = w SUBSEP "bare"
+		if (w != lastw) {
+			if (lastw != "") printf "\n    }},\n" > json
+			desc = w == "single" ? "churn " ops " (1 thread)" : "churn -t " threads " " ops_mt " (" threads " threads)"
+			printf "\n%s\n", desc
+			printf "  %-10s %9s %9s %8s %8s %11s %11s\n", "tool", "wall(s)", "cpu(s)", "wall x", "cpu x", "peak RSS", "recording"
+			printf "    %s: {\"command\": %s, \"tools\": {", jstr(w), jstr(desc) > json
+			sep = ""
+			lastw = w
+		}
+		wr = mw[b] > 0 ? mw[k] / mw[b] : 0
+		cr = mc[b] > 0 ? mc[k] / mc[b] : 0
+		r = median(rss[k]); s = size[k] == "" ? "-" : median(size[k])
+		flag = (k in failed) ? "  (" failed[k] " failed)" : ""
+		if (k in badsum) flag = flag "  (checksum differs from bare!)"
+		printf "  %-10s %9.3f %9.3f %8.2f %8.2f %11s %11s%s\n", t, mw[k], mc[k], wr, cr, human(r * 1024), human(s), flag
+		printf "%s\n      %s: {\"runs\": %d, \"failed\": %d, \"wall_s\": %.4f, \"cpu_s\": %.4f, \"wall_ratio\": %.3f, \"cpu_ratio\": %.3f, \"peak_rss_kb\": %d, \"recording_bytes\": %s}", sep, jstr(t), n[k], failed[k] + 0, mw[k], mc[k], wr, cr, r, s == "-" ? "null" : sprintf("%.0f", s) > json
+		sep = ","
+	}
+	printf "\n    }}\n  }\n}\n" > json
+}' "$runs"
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "medians of $rounds rounds; ratios against bare; CPU = user+sys of every process of the tool;"
+echo "peak RSS = the target's own ru_maxrss. Per-run data: $runs; summary: $out/summary.json"

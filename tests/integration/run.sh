@@ -1,0 +1,143 @@
+#!/bin/bash
+# run.sh BUILD_DIR - the integration suite: every target, bare and recorded.
+#
+# For each tests/targets/NAME.{c,cc}, built as BUILD_DIR/targets/NAME, the
+# target's header comment says what to expect, in lines of the form
+#    * args: ARGS                    (optional; split on blanks)
+#    * exit: STATUS                  (the bare run's exit status)
+#    * expect: FUNC METRIC=N ...     (or METRIC>=N; one line per function)
+# The suite runs the target bare, then under `leaktop record`, each under a
+# watchdog (the bare run 30 s, the recorded run 10 times the bare time, at
+# least 10 s), and checks: the bare status is the declared one; the recorded
+# run's stdout and status are the bare run's; and for each expected
+# function, the sum of `leaktop report --format folded --metric METRIC` over
+# every stack that has FUNC as a frame (C++ frames match up to their "(").
+# A target whose bare run exits 77 is skipped. Then the launcher's and the
+# reader's handling of bad input.
+#
+# Last, the probe on its own, without the launcher.
+#
+# One line per check, then exactly "integration: N passed, N failed" (CI
+# reads that form); exit 1 on any failure. Outputs and recordings are kept
+# when a check fails, or always with KEEP=1. The helpers are in lib.sh.
+set -u
+. "$(dirname "$0")/lib.sh"
+suite_init BUILD_DIR "$@"
+
+have_leaktop=1
+if [ ! -x "$LEAKTOP" ]; then
+	bad "$LEAKTOP exists (make all): only the bare runs are checked"
+	have_leaktop=0
+fi
+
+# --- the targets -------------------------------------------------------------
+
+for src in tests/targets/*.c tests/targets/*.cc; do
+	run_target "$src"
+done
+
+# --- options and bad input ---------------------------------------------------
+
+if [ $have_leaktop -eq 1 ]; then
+	# --depth 1 keeps only the leaf: the function that called malloc.
+	watch 10 "$TMP/depth.out" "$TMP/depth.err" \
+		"$LEAKTOP" record -o "$TMP/depth.lkt" --depth 1 -- "$BUILD/targets/malloc"
+	"$LEAKTOP" report "$TMP/depth.lkt" --format folded --metric live_bytes >"$TMP/depth.folded" 2>&1
+	check "--depth 1: every stack has one frame" \
+		awk '{ v = $NF; s = substr($0, 1, length($0) - length(v) - 1); if (index(s, ";")) exit 1 }' \
+		"$TMP/depth.folded"
+	got=$(sum_frames "$TMP/depth.folded" leak_malloc_64x100)
+	check "--depth 1: leak_malloc_64x100 live_bytes = 6400 (got $got)" [ "$got" -eq 6400 ]
+
+	# stdin reaches the program.
+	echo "through stdin" >"$TMP/stdin.txt"
+	timeout -k 2 10 "$LEAKTOP" record -o "$TMP/stdin.lkt" -- cat <"$TMP/stdin.txt" >"$TMP/stdin.out" 2>/dev/null
+	check "stdin passes through to the program" cmp -s "$TMP/stdin.txt" "$TMP/stdin.out"
+
+	# A signal's death passes through as 128+N, as a shell reports it.
+	# (timeout re-raises the signal; the braces keep bash's "Terminated" quiet.)
+	{ watch 10 /dev/null /dev/null sh -c 'kill -TERM $$'; } 2>/dev/null
+	sig_bare=$RC
+	{ watch 10 /dev/null /dev/null "$LEAKTOP" record -o "$TMP/signal.lkt" -- sh -c 'kill -TERM $$'; } 2>/dev/null
+	check "signal: killed by SIGTERM passes through as 143 (bare $sig_bare, got $RC)" \
+		[ "$sig_bare" -eq 143 -a "$RC" -eq 143 ]
+
+	# expect_usage_error DESCRIPTION CMD...: exit 2 and one line on stderr.
+	expect_usage_error()
+	{
+		local what=$1
+		shift
+		watch 10 "$TMP/bad.out" "$TMP/bad.err" "$@"
+		local lines
+		lines=$(stderr_lines "$TMP/bad.err")
+		check "$what: exits 2 (got $RC) with one line on stderr (got $lines)" \
+			[ "$RC" -eq 2 -a "$lines" -eq 1 ]
+	}
+	expect_usage_error "record without a program" "$LEAKTOP" record -o "$TMP/x.lkt" --
+	expect_usage_error "record of a program that does not exist" \
+		"$LEAKTOP" record -o "$TMP/x.lkt" -- "$TMP/no-such-program"
+	expect_usage_error "record with an unknown flag" \
+		"$LEAKTOP" record --no-such-flag -o "$TMP/x.lkt" -- "$BUILD/targets/malloc"
+	expect_usage_error "report with an unknown flag" \
+		"$LEAKTOP" report "$TMP/depth.lkt" --no-such-flag
+	expect_usage_error "report with an unknown metric" \
+		"$LEAKTOP" report "$TMP/depth.lkt" --format folded --metric no_such_metric
+	expect_usage_error "report of a missing file" "$LEAKTOP" report "$TMP/no-such-file.lkt"
+	head -c 4096 /dev/urandom >"$TMP/random.bin"
+	expect_usage_error "report of random bytes" "$LEAKTOP" report "$TMP/random.bin"
+	expect_usage_error "report of a text file" "$LEAKTOP" report "$0"
+	head -c 10 "$TMP/depth.lkt" >"$TMP/header-only.lkt"
+	expect_usage_error "report of a file cut inside its header" "$LEAKTOP" report "$TMP/header-only.lkt"
+
+	# A torn recording: many snapshots (demo, 1 s, every 100 ms), then copies
+	# cut in the middle and one byte short. The reader must stop cleanly at
+	# the torn record and print the last complete snapshot, which cannot be
+	# later than the whole file's.
+	full=$TMP/torn.lkt
+	watch 20 /dev/null "$TMP/torn.err" "$LEAKTOP" record --interval 100 -o "$full" -- "$BUILD/targets/demo" 1
+	check "truncation: recording demo with --interval 100 exits 0 (got $RC)" [ $RC -eq 0 ]
+	"$LEAKTOP" report "$full" --format json >"$TMP/torn.json" 2>&1
+	full_snap=$(grep -o '"snapshot": *[0-9]*' "$TMP/torn.json" | head -n 1 | grep -o '[0-9]*$')
+	check "truncation: the whole recording reports a snapshot (got ${full_snap:-none})" \
+		[ -n "$full_snap" ]
+	size=$(stat -c %s "$full")
+	for cut in $((size / 2)) $((size - 1)); do
+		head -c $cut "$full" >"$TMP/cut.lkt"
+		"$LEAKTOP" report "$TMP/cut.lkt" --format json >"$TMP/cut.json" 2>"$TMP/cut.err"
+		rc=$?
+		snap=$(grep -o '"snapshot": *[0-9]*' "$TMP/cut.json" | head -n 1 | grep -o '[0-9]*$')
+		check "truncation: report of the first $cut of $size bytes exits 0 (got $rc)" [ $rc -eq 0 ]
+		complete=0
+		if [ -n "$snap" ] && [ -n "$full_snap" ] && [ "$snap" -le "$full_snap" ] &&
+			grep -q '"stacks"' "$TMP/cut.json"; then
+			complete=1
+		fi
+		check "truncation: ... and prints a complete snapshot (${snap:-none}, whole file ${full_snap:-none})" \
+			[ $complete -eq 1 ]
+		"$LEAKTOP" report "$TMP/cut.lkt" --format folded --metric live_bytes >"$TMP/cut.folded" 2>/dev/null
+		got=$(sum_frames "$TMP/cut.folded" leak_request_buffer)
+		check "truncation: ... with leak_request_buffer live_bytes > 0 (got $got)" [ "$got" -gt 0 ]
+	done
+fi
+
+# --- the probe without the launcher ------------------------------------------
+
+# LD_PRELOAD alone works too (valgrind runs use it): the probe makes its own
+# segment and unlinks it at exit. A process that execs never exits, so the
+# segment of the image it replaces must not be left in /dev/shm either.
+# Each case leaves at most one segment, named after the pid, removed here.
+if [ -r "$PROBE" ] && [ -d /dev/shm ]; then
+	for how in exits execs; do
+		if [ $how = exits ]; then
+			pid=$(LD_PRELOAD=$PROBE sh -c 'echo $$')
+		else
+			pid=$(LD_PRELOAD=$PROBE sh -c 'echo $$; exec true')
+		fi
+		left=$(find /dev/shm -maxdepth 1 -name "leaktop.$pid.*" | wc -l)
+		check "probe without launcher: a process that $how leaves no segment in /dev/shm (left $left)" \
+			[ "$left" -eq 0 ]
+		find /dev/shm -maxdepth 1 -name "leaktop.$pid.*" -delete
+	done
+fi
+
+finish integration

@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,6 +309,85 @@ EXPORT size_t malloc_usable_size(void *p)
 	if (in_arena(p))
 		return arena_size(p);
 	return ready() ? real.malloc_usable_size(p) : 0;
+}
+
+/* --- exec ---------------------------------------------------------------- */
+
+/* glibc's exec functions call its internal execve directly, so each one is
+ * interposed; the variadic ones gather their arguments and take the
+ * array form. The real function does the work, errors included. */
+#define REAL_EXEC(name, ...)                                                   \
+	do {                                                                   \
+		__typeof__(&name) fn_ = (__typeof__(&name))dlsym(RTLD_NEXT, #name); \
+		probe_guard++;                                                 \
+		probe_before_exec();                                           \
+		probe_guard--;                                                 \
+		if (!fn_) {                                                    \
+			errno = ENOSYS;                                        \
+			return -1;                                             \
+		}                                                              \
+		return fn_(__VA_ARGS__);                                       \
+	} while (0)
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	REAL_EXEC(execve, path, argv, envp);
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	REAL_EXEC(execv, path, argv);
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	REAL_EXEC(execvp, file, argv);
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	REAL_EXEC(execvpe, file, argv, envp);
+}
+
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	REAL_EXEC(fexecve, fd, argv, envp);
+}
+
+/* Collects execl-style arguments (up to the NULL) into argv; the count
+ * comes from a first pass so the array can live on the stack. */
+#define COLLECT_ARGS(first, argv, envp_out)                                    \
+	size_t n_ = 1;                                                         \
+	va_list ap_;                                                           \
+	va_start(ap_, first);                                                  \
+	while (va_arg(ap_, char *))                                            \
+		n_++;                                                          \
+	va_end(ap_);                                                           \
+	char *argv[n_ + 1];                                                    \
+	argv[0] = (char *)(first);                                             \
+	va_start(ap_, first);                                                  \
+	for (size_t i_ = 1; i_ <= n_; i_++)                                    \
+		argv[i_] = va_arg(ap_, char *);                                \
+	envp_out;                                                              \
+	va_end(ap_)
+
+EXPORT int execl(const char *path, const char *arg, ...)
+{
+	COLLECT_ARGS(arg, argv, (void)0);
+	return execv(path, argv);
+}
+
+EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	COLLECT_ARGS(arg, argv, (void)0);
+	return execvp(file, argv);
+}
+
+EXPORT int execle(const char *path, const char *arg, ...)
+{
+	char *const *envp;
+	COLLECT_ARGS(arg, argv, envp = va_arg(ap_, char *const *));
+	return execve(path, argv, envp);
 }
 
 /* --- exit ---------------------------------------------------------------- */

@@ -13,8 +13,9 @@
  *
  * Exit: the final snapshot is published by the destructor (after the
  * program's atexit handlers and static destructors have freed what they
- * free) or by the _exit hook. The segment is unlinked at exit unless a
- * leaktop launcher owns it; it is never unmapped while threads may run. */
+ * free) or by the _exit hook. The segment's name is unlinked at exit, and
+ * before an exec (which runs no destructor), unless a leaktop launcher owns
+ * it; the segment is never unmapped while threads may run. */
 #define _GNU_SOURCE
 #include "probe.h"
 
@@ -49,12 +50,38 @@ void probe_note_exit(int status)
 	exit_status = status;
 }
 
+/* A vfork child shares our memory but is another process: only the
+ * process that owns the segment may publish to it or unlink it. */
+static int own_segment(void)
+{
+	return rec.seg && getpid() == rec.pid;
+}
+
+/* Unlinks the segment's name unless a leaktop launcher owns it (the
+ * launcher reads the final state after we are gone, then unlinks). The
+ * mapping stays: other threads may still be writing to it. */
+static void release_name(void)
+{
+	if (own_segment() && !rec.cfg.launcher_pid && rec.shm_name[0]) {
+		shm_unlink(rec.shm_name);
+		rec.shm_name[0] = '\0';
+	}
+}
+
 void probe_final(int status)
 {
-	/* A vfork child shares our memory but is another process: only the
-	 * process that owns the segment may publish to it. */
-	if (rec.seg && getpid() == rec.pid)
+	if (own_segment()) {
 		publish_final(status);
+		release_name();
+	}
+}
+
+void probe_before_exec(void)
+{
+	if (own_segment()) {
+		publish_now();
+		release_name();
+	}
 }
 
 static void after_fork_child(void)
@@ -108,7 +135,5 @@ __attribute__((destructor)) static void probe_stop(void)
 {
 	probe_guard++;
 	probe_final(exit_status);
-	if (rec.seg && getpid() == rec.pid && !rec.cfg.launcher_pid)
-		shm_unlink(rec.shm_name);
 	probe_guard--;
 }

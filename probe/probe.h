@@ -13,7 +13,13 @@ int probe_enter(void);
 /* The program is ending with this status (exit(), return from main). */
 void probe_note_exit(int status);
 
-/* The process is about to _exit: publish the final state now. */
+/* The process is about to _exit: publish the final state now and give up
+ * the segment's name (unless a launcher owns it). */
 void probe_final(int status);
+
+/* The process is about to exec: this image's segment loses its name
+ * (unless a launcher owns it), since no destructor will run. If the exec
+ * fails, tracking goes on, but new readers can no longer find the process. */
+void probe_before_exec(void);
 
 #endif

@@ -102,7 +102,7 @@ int cmd_report(int argc, char **argv)
 		char err[512];
 		const char *file = argv[optind];
 		int r = rec_read_file(file, p, err, sizeof err);
-		if (r < 0)
+		if (r < 0 || (r > 0 && !p->nsnaps))
 			die("%s: %s", file, err);
 		if (r > 0)
 			fprintf(stderr, "leaktop: %s: %s; showing the %u complete snapshots before it\n", file,

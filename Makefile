@@ -125,20 +125,28 @@ integration: all targets
 	@bash tests/integration/run.sh $(BUILD)
 
 # `make test`: dependencies, a -Werror build, unit tests, then the viewer and
-# shared/ under ASan+UBSan and the probe under UBSan and valgrind, then the
-# integration suite.
+# shared/ under ASan+UBSan and the probe under UBSan and valgrind, the
+# integration suite and a short fuzz run. Every stage's output also goes to
+# $(BUILD)/test.log; the last line sums their "N passed, N failed" lines.
+TEST_LOG = $(BUILD)/test.log
+test: SHELL := /bin/bash
+test: .SHELLFLAGS := -o pipefail -c
 test: deps
-	@echo "== build (-Werror)"
-	$(Q)$(MAKE) --no-print-directory WERROR=1 all targets unit
+	@mkdir -p $(BUILD) && : >$(TEST_LOG)
+	@echo "== build (-Werror) and unit tests"
+	$(Q)$(MAKE) --no-print-directory WERROR=1 all targets unit | tee -a $(TEST_LOG)
 	@echo "== unit tests under ASan/UBSan"
-	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/asan SANITIZE=address,undefined unit
+	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/asan SANITIZE=address,undefined unit | tee -a $(TEST_LOG)
 	@echo "== integration"
-	$(Q)$(MAKE) --no-print-directory WERROR=1 integration
+	$(Q)$(MAKE) --no-print-directory WERROR=1 integration | tee -a $(TEST_LOG)
 	@echo "== probe under UBSan and valgrind"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
-	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan
+	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan | tee -a $(TEST_LOG)
 	@echo "== fuzz the recording reader (15 s)"
-	$(Q)bash -c 'set -o pipefail; bash tests/fuzz/run.sh 15 2>&1 | tail -n 3'
+	$(Q)bash tests/fuzz/run.sh 15 2>&1 | tail -n 3
+	@echo "fuzz: 1 passed, 0 failed" | tee -a $(TEST_LOG)
+	@awk '/^[a-z]+: [0-9]+ passed, [0-9]+ failed/ { p += $$2; f += $$4 } \
+	     END { printf "test: %d passed, %d failed\n", p, f; exit f != 0 }' $(TEST_LOG)
 
 # libFuzzer on the recording reader: FUZZ_SECONDS long (make test runs 15 s).
 FUZZ_SECONDS ?= 300

@@ -140,4 +140,21 @@ if [ -r "$PROBE" ] && [ -d /dev/shm ]; then
 	done
 fi
 
+# A full /dev/shm: the probe reserves its whole segment at start, so it
+# fails there, says so in one line and lets the program run untracked and
+# unchanged. A private mount namespace gets a 1 MB tmpfs (root only).
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && [ -r "$PROBE" ]; then
+	unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs /dev/shm &&
+		LD_PRELOAD="$1" "$2" >"$3.out" 2>"$3.err"; echo $? >"$3.rc"; ls /dev/shm | wc -l >"$3.left"' \
+		sh "$PROBE" "$BUILD/targets/malloc" "$TMP/fullshm"
+	check "full /dev/shm: the program exits as bare (3, got $(cat "$TMP/fullshm.rc" 2>/dev/null))" \
+		[ "$(cat "$TMP/fullshm.rc" 2>/dev/null)" = 3 ]
+	check "full /dev/shm: stdout as bare" cmp -s "$TMP/fullshm.out" "$TMP/malloc.bare.out"
+	check "full /dev/shm: exactly one line on stderr ($(head -c 120 "$TMP/fullshm.err"))" \
+		sh -c '[ "$(wc -l <"$1")" -eq 1 ] && grep -q "runs untracked" "$1"' sh "$TMP/fullshm.err"
+	check "full /dev/shm: nothing left in it" [ "$(cat "$TMP/fullshm.left" 2>/dev/null)" = 0 ]
+else
+	echo "SKIP full /dev/shm: needs root and unshare"
+fi
+
 finish integration

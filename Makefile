@@ -133,6 +133,8 @@ test: SHELL := /bin/bash
 test: .SHELLFLAGS := -o pipefail -c
 test: deps
 	@mkdir -p $(BUILD) && : >$(TEST_LOG)
+	@echo "== format (clang-format)"
+	$(Q)$(MAKE) --no-print-directory check-format
 	@echo "== build (-Werror) and unit tests"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 all targets unit | tee -a $(TEST_LOG)
 	@echo "== unit tests under ASan/UBSan"

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define BLOCKTAB_SHARDS 64
-#define BLOCK_SIZE_MAX ((1ull << 40) - 1) /* sizes above are stored as this */
+#define BLOCK_SIZE_MAX  ((1ull << 40) - 1) /* sizes above are stored as this */
 #define BLOCK_STACK_MAX ((1u << 24) - 1)
 
 struct block_entry {

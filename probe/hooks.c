@@ -98,7 +98,8 @@ static void resolve(void)
 	RESOLVE(malloc_usable_size);
 	RESOLVE(exit);
 	RESOLVE(_exit);
-	real.libc_start_main = (__typeof__(real.libc_start_main))dlsym(RTLD_NEXT, "__libc_start_main");
+	real.libc_start_main =
+	    (__typeof__(real.libc_start_main))dlsym(RTLD_NEXT, "__libc_start_main");
 	resolving = 0;
 }
 
@@ -113,19 +114,19 @@ static inline int ready(void)
 /* --- the malloc family --------------------------------------------------- */
 
 /* Evaluates expr into p and records p as an allocation of n. */
-#define TRACKED_ALLOC(p, expr, n)                                  \
-	do {                                                       \
-		if (probe_guard)                                   \
-			return (expr);                             \
-		probe_guard = 1;                                   \
-		int on_ = probe_enter();                           \
-		p = (expr);                                        \
-		if (on_ && p) {                                    \
-			int e_ = errno;                            \
-			record_alloc(p, (n), CALLER);              \
-			errno = e_;                                \
-		}                                                  \
-		probe_guard = 0;                                   \
+#define TRACKED_ALLOC(p, expr, n)                     \
+	do {                                          \
+		if (probe_guard)                      \
+			return (expr);                \
+		probe_guard = 1;                      \
+		int on_ = probe_enter();              \
+		p = (expr);                           \
+		if (on_ && p) {                       \
+			int e_ = errno;               \
+			record_alloc(p, (n), CALLER); \
+			errno = e_;                   \
+		}                                     \
+		probe_guard = 0;                      \
 	} while (0)
 
 EXPORT void *malloc(size_t n)
@@ -316,17 +317,17 @@ EXPORT size_t malloc_usable_size(void *p)
 /* glibc's exec functions call its internal execve directly, so each one is
  * interposed; the variadic ones gather their arguments and take the
  * array form. The real function does the work, errors included. */
-#define REAL_EXEC(name, ...)                                                   \
-	do {                                                                   \
+#define REAL_EXEC(name, ...)                                                        \
+	do {                                                                        \
 		__typeof__(&name) fn_ = (__typeof__(&name))dlsym(RTLD_NEXT, #name); \
-		probe_guard++;                                                 \
-		probe_before_exec();                                           \
-		probe_guard--;                                                 \
-		if (!fn_) {                                                    \
-			errno = ENOSYS;                                        \
-			return -1;                                             \
-		}                                                              \
-		return fn_(__VA_ARGS__);                                       \
+		probe_guard++;                                                      \
+		probe_before_exec();                                                \
+		probe_guard--;                                                      \
+		if (!fn_) {                                                         \
+			errno = ENOSYS;                                             \
+			return -1;                                                  \
+		}                                                                   \
+		return fn_(__VA_ARGS__);                                            \
 	} while (0)
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[])
@@ -356,19 +357,19 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 
 /* Collects execl-style arguments (up to the NULL) into argv; the count
  * comes from a first pass so the array can live on the stack. */
-#define COLLECT_ARGS(first, argv, envp_out)                                    \
-	size_t n_ = 1;                                                         \
-	va_list ap_;                                                           \
-	va_start(ap_, first);                                                  \
-	while (va_arg(ap_, char *))                                            \
-		n_++;                                                          \
-	va_end(ap_);                                                           \
-	char *argv[n_ + 1];                                                    \
-	argv[0] = (char *)(first);                                             \
-	va_start(ap_, first);                                                  \
-	for (size_t i_ = 1; i_ <= n_; i_++)                                    \
-		argv[i_] = va_arg(ap_, char *);                                \
-	envp_out;                                                              \
+#define COLLECT_ARGS(first, argv, envp_out)     \
+	size_t n_ = 1;                          \
+	va_list ap_;                            \
+	va_start(ap_, first);                   \
+	while (va_arg(ap_, char *))             \
+		n_++;                           \
+	va_end(ap_);                            \
+	char *argv[n_ + 1];                     \
+	argv[0] = (char *)(first);              \
+	va_start(ap_, first);                   \
+	for (size_t i_ = 1; i_ <= n_; i_++)     \
+		argv[i_] = va_arg(ap_, char *); \
+	envp_out;                               \
 	va_end(ap_)
 
 EXPORT int execl(const char *path, const char *arg, ...)
@@ -401,8 +402,8 @@ static int main_wrapper(int argc, char **argv, char **envp)
 	return r;
 }
 
-int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
-                      void (*init)(void), void (*fini)(void), void (*rtld_fini)(void), void *stack_end);
+int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
+                      void (*fini)(void), void (*rtld_fini)(void), void *stack_end);
 
 /* Wrapping main is the only way to learn the status of a return from main:
  * glibc then calls its own exit internally, past any interposition. */

@@ -61,16 +61,19 @@ static void build_id(const struct dl_phdr_info *info, struct lt_module *m)
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_NOTE)
 			continue;
-		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr),
+		           *end = p + ph->p_memsz;
 		while (p + sizeof(ElfW(Nhdr)) <= end) {
 			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
 			const char *name = p + sizeof *n;
 			const char *desc = name + ((n->n_namesz + 3) & ~3u);
 			if (desc + n->n_descsz > end)
 				break;
-			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
-				m->build_id_len = n->n_descsz < sizeof m->build_id ? n->n_descsz
-				                                                    : (uint32_t)sizeof m->build_id;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+			    !memcmp(name, "GNU", 4)) {
+				m->build_id_len = n->n_descsz < sizeof m->build_id
+				                      ? n->n_descsz
+				                      : (uint32_t)sizeof m->build_id;
 				memcpy(m->build_id, desc, m->build_id_len);
 				return;
 			}

@@ -81,8 +81,8 @@ static uint64_t proc_start_ticks(void)
 
 static void *map_anon(size_t bytes)
 {
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-	               -1, 0);
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -94,14 +94,16 @@ int recorder_init(const struct recorder_config *cfg)
 
 	rec.cfg = *cfg;
 	rec.pid = getpid();
-	if (shm_layout(&l, cfg->stacks_cap, pool_cap, LT_RING_CAP, LT_MODS_CAP, LT_MODS_STR_CAP) < 0) {
+	if (shm_layout(&l, cfg->stacks_cap, pool_cap, LT_RING_CAP, LT_MODS_CAP, LT_MODS_STR_CAP) <
+	    0) {
 		recorder_disable("bad configuration; the program runs untracked");
 		return -1;
 	}
 	rec.seg = shm_create_segment(rec.shm_name, rec.pid, l.size);
 	if (!rec.seg) {
 		atomic_store(&rec.phase, PHASE_OFF);
-		say("cannot create a shared memory segment, the program runs untracked", strerrordesc_np(errno));
+		say("cannot create a shared memory segment, the program runs untracked",
+		    strerrordesc_np(errno));
 		return -1;
 	}
 	rec.counts = map_anon((size_t)cfg->stacks_cap * sizeof *rec.counts);
@@ -137,7 +139,8 @@ int recorder_init(const struct recorder_config *cfg)
 	char *base = (char *)rec.seg;
 	if (stacktab_init(&rec.stacks, cfg->stacks_cap, pool_cap,
 	                  (_Atomic uint64_t *)(base + l.stack_index_off),
-	                  (uint64_t *)(base + l.stack_pool_off), &h->stacks_count, &h->pool_used) < 0)
+	                  (uint64_t *)(base + l.stack_pool_off), &h->stacks_count,
+	                  &h->pool_used) < 0)
 		goto nomem;
 	blocktab_init(&rec.blocks);
 	/* Release: every field above is written before a reader can see RUNNING;

@@ -91,15 +91,15 @@ uint32_t stack_intern(struct stacktab *t, const uint64_t *frames, uint32_t depth
 	uint64_t tag = hash & ~0xffffffffull;
 	uint64_t mine = 0;
 
-	for (uint32_t i = (uint32_t)hash & t->mask, n = 0; n <= t->mask; i = (i + 1) & t->mask, n++) {
+	for (uint32_t i = (uint32_t)hash & t->mask, n = 0; n <= t->mask;
+	     i = (i + 1) & t->mask, n++) {
 		/* Acquire pairs with the CAS below, so the entry behind a slot is visible. */
 		uint64_t v = atomic_load_explicit(&t->slots[i], memory_order_acquire);
 		while (!v) {
 			if (!mine && !(mine = store_new(t, hash, frames, depth)))
 				return LT_STACK_OVERFLOW;
-			if (atomic_compare_exchange_strong_explicit(&t->slots[i], &v, mine,
-			                                            memory_order_acq_rel,
-			                                            memory_order_acquire))
+			if (atomic_compare_exchange_strong_explicit(
+			        &t->slots[i], &v, mine, memory_order_acq_rel, memory_order_acquire))
 				return (uint32_t)(mine & 0xffffffff) - 1;
 			/* Lost the slot: v now holds the winner; look at it below. */
 		}

@@ -22,7 +22,7 @@ typedef int (*caching_fn)(void *, int);
 
 static backtrace_fn bt;
 static uintptr_t self_lo, self_hi; /* the probe's own text */
-static int self_is_module;         /* the probe is a library of its own, not linked into the program */
+static int self_is_module; /* the probe is a library of its own, not linked into the program */
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -31,7 +31,8 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && want >= lo && want < lo + ph->p_memsz) {
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && want >= lo &&
+		    want < lo + ph->p_memsz) {
 			self_lo = lo;
 			self_hi = lo + ph->p_memsz;
 			self_is_module = info->dlpi_name && info->dlpi_name[0];
@@ -75,7 +76,8 @@ uint32_t unwind_capture(uint64_t *frames, uint32_t max, const void *caller)
 			}
 	if (start < 0) {
 		start = 0;
-		while (start < n && (uintptr_t)raw[start] >= self_lo && (uintptr_t)raw[start] < self_hi)
+		while (start < n && (uintptr_t)raw[start] >= self_lo &&
+		       (uintptr_t)raw[start] < self_hi)
 			start++;
 	}
 	/* The probe's frames deeper in the stack (its wrapper around main)

@@ -244,7 +244,7 @@ int profile_add_sym(struct profile *p, const struct frame_sym *s)
 		return fail(ENOMEM);
 	p->syms = syms;
 
-	const char *in[3] = {s->func, s->module, s->file};
+	const char *in[3] = { s->func, s->module, s->file };
 	size_t len[3], total = 0;
 	for (int i = 0; i < 3; i++) {
 		if (!in[i])
@@ -287,7 +287,8 @@ int profile_add_snapshot(struct profile *p, const struct snapshot *s)
 	for (uint32_t i = 1; i < s->n; i++)
 		if (s->e[i].id <= s->e[i - 1].id)
 			return fail(EINVAL);
-	struct snapshot *snaps = reserve_one(p->snaps, p->nsnaps, &p->snaps_cap, sizeof(*snaps), 16);
+	struct snapshot *snaps =
+	    reserve_one(p->snaps, p->nsnaps, &p->snaps_cap, sizeof(*snaps), 16);
 	if (!snaps)
 		return fail(ENOMEM);
 	p->snaps = snaps;

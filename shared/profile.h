@@ -16,7 +16,7 @@
 /* Bounds on what a profile accepts: ids index an array, and every source of
  * stacks (the shared-memory index, the recording format) carries a 16-bit
  * depth. */
-#define PROF_ID_MAX (1u << 24)
+#define PROF_ID_MAX    (1u << 24)
 #define PROF_DEPTH_MAX 0xffffu
 
 /* How a profiled program ended. */
@@ -53,7 +53,7 @@ struct snapshot {
 	uint64_t unknown_frees;
 	uint64_t overflow_allocs;
 	uint64_t probe_bytes;
-	uint32_t n;             /* entries, sorted by id, only stacks with a non-zero counter */
+	uint32_t n; /* entries, sorted by id, only stacks with a non-zero counter */
 	struct snap_entry *e;
 };
 

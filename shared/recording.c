@@ -28,19 +28,19 @@
 
 #include "bytes.h"
 
-#define FILE_HEADER 16
+#define FILE_HEADER   16
 #define RECORD_HEADER 16
 #define DEFLATE_LEVEL 1
-#define STR_MAX 0xffffu
+#define STR_MAX       0xffffu
 
 /* Smallest encoded size of one entry, by record type: what a count is
  * checked against before anything is allocated for it. */
-#define STACK_MIN (4 + 2)
-#define SYMBOL_MIN (8 + 4 + 3 * 2)
-#define COUNTS_SIZE (5 * 8)
+#define STACK_MIN       (4 + 2)
+#define SYMBOL_MIN      (8 + 4 + 3 * 2)
+#define COUNTS_SIZE     (5 * 8)
 #define SNAP_ENTRY_SIZE (4 + COUNTS_SIZE)
-#define SNAP_FIXED (2 * 8 + COUNTS_SIZE + 3 * 8 + 4)
-#define TICK_SIZE (5 * 8)
+#define SNAP_FIXED      (2 * 8 + COUNTS_SIZE + 3 * 8 + 4)
+#define TICK_SIZE       (5 * 8)
 
 static const char *const type_names[] = {
 	[REC_META] = "META",         [REC_STACKS] = "STACKS", [REC_SYMBOLS] = "SYMBOLS",
@@ -145,8 +145,10 @@ static int write_record(struct rec_writer *w, uint32_t type, const struct bytes_
 	if (write_all(w->fd, rec, n) < 0) {
 		int e = errno;
 		free(rec);
-		if (ftruncate(w->fd, (off_t)w->offset) < 0 || lseek(w->fd, (off_t)w->offset, SEEK_SET) < 0)
-			return say(err, errlen, "write: %s; and the torn record could not be cut: %s",
+		if (ftruncate(w->fd, (off_t)w->offset) < 0 ||
+		    lseek(w->fd, (off_t)w->offset, SEEK_SET) < 0)
+			return say(err, errlen,
+			           "write: %s; and the torn record could not be cut: %s",
 			           strerror(e), strerror(errno));
 		return say(err, errlen, "write: %s", strerror(e));
 	}
@@ -332,11 +334,11 @@ struct reader {
 	struct profile *p;
 	char *err;
 	size_t errlen;
-	uint64_t off;     /* file offset of the record being parsed */
-	uint32_t type;    /* its type */
-	uint64_t *frames; /* scratch for one stack's frames */
+	uint64_t off;      /* file offset of the record being parsed */
+	uint32_t type;     /* its type */
+	uint64_t *frames;  /* scratch for one stack's frames */
 	size_t frames_cap; /* in frames */
-	char *str; /* scratch for NUL-terminated copies of strings */
+	char *str;         /* scratch for NUL-terminated copies of strings */
 	size_t str_cap;
 };
 
@@ -416,7 +418,8 @@ static int get_count(struct reader *r, struct bytes_in *in, size_t entry_min, ui
 	if (in->bad)
 		return corrupt(r, "payload ends before its count");
 	if (*n > bytes_left(in) / entry_min)
-		return corrupt(r, "%u entries cannot fit in the %zu bytes left", *n, bytes_left(in));
+		return corrupt(r, "%u entries cannot fit in the %zu bytes left", *n,
+		               bytes_left(in));
 	return 0;
 }
 
@@ -472,8 +475,8 @@ static int read_stacks(struct reader *r, struct bytes_in *in)
 			frames[k] = bytes_get_u64(&fi);
 		if (profile_add_stack(r->p, id, frames, depth) < 0) {
 			if (errno == EINVAL)
-				return corrupt(r, "entry %u: stack %u defined again with other frames", i,
-				               id);
+				return corrupt(
+				    r, "entry %u: stack %u defined again with other frames", i, id);
 			return no_memory(r);
 		}
 	}
@@ -485,9 +488,9 @@ static int read_symbols(struct reader *r, struct bytes_in *in)
 	uint32_t n;
 	if (get_count(r, in, SYMBOL_MIN, &n) < 0)
 		return -1;
-	static const char *const field[3] = {"func", "module", "file"};
+	static const char *const field[3] = { "func", "module", "file" };
 	for (uint32_t i = 0; i < n; i++) {
-		struct frame_sym sym = {0};
+		struct frame_sym sym = { 0 };
 		sym.addr = bytes_get_u64(in);
 		sym.line = bytes_get_u32(in);
 		const unsigned char *s[3];
@@ -498,7 +501,7 @@ static int read_symbols(struct reader *r, struct bytes_in *in)
 		char *at = str_scratch(r, len[0] + len[1] + len[2] + 3);
 		if (!at)
 			return no_memory(r);
-		const char **out[3] = {&sym.func, &sym.module, &sym.file};
+		const char **out[3] = { &sym.func, &sym.module, &sym.file };
 		for (int k = 0; k < 3; k++) {
 			memcpy(at, s[k], len[k]);
 			at[len[k]] = 0;
@@ -513,7 +516,7 @@ static int read_symbols(struct reader *r, struct bytes_in *in)
 
 static int read_snapshot(struct reader *r, struct bytes_in *in)
 {
-	struct snapshot s = {0};
+	struct snapshot s = { 0 };
 	s.seqno = bytes_get_u64(in);
 	s.time_ns = bytes_get_u64(in);
 	get_counts(in, &s.totals);
@@ -614,12 +617,14 @@ static int read_file_header(const unsigned char *b, size_t len, char *err, size_
 	if (len > 0 && memcmp(b, REC_MAGIC, len < 8 ? len : 8) != 0)
 		return say(err, errlen, "not a leaktop recording");
 	if (len < FILE_HEADER) {
-		say(err, errlen, "offset 0: truncated file header (%zu of %d bytes)", len, FILE_HEADER);
+		say(err, errlen, "offset 0: truncated file header (%zu of %d bytes)", len,
+		    FILE_HEADER);
 		return 1;
 	}
 	uint32_t version = bytes_load_u32(b + 8), flags = bytes_load_u32(b + 12);
 	if (version > REC_VERSION)
-		return say(err, errlen, "recording version %u needs a newer leaktop (this one reads up to %d)",
+		return say(err, errlen,
+		           "recording version %u needs a newer leaktop (this one reads up to %d)",
 		           version, REC_VERSION);
 	if (version == 0)
 		return say(err, errlen, "offset 8: version 0 is not a recording version");
@@ -635,7 +640,7 @@ int rec_read_mem(const void *buf, size_t len, struct profile *p, char *err, size
 	if (rc != 0)
 		return rc;
 
-	struct reader r = {.p = p, .err = err, .errlen = errlen};
+	struct reader r = { .p = p, .err = err, .errlen = errlen };
 	int ended = 0;
 	for (size_t off = FILE_HEADER; off < len && rc == 0;) {
 		size_t left = len - off;
@@ -645,8 +650,8 @@ int rec_read_mem(const void *buf, size_t len, struct profile *p, char *err, size
 			break;
 		}
 		if (left < RECORD_HEADER) {
-			say(err, errlen, "offset %zu: truncated record (header: %zu of %d bytes)", off, left,
-			    RECORD_HEADER);
+			say(err, errlen, "offset %zu: truncated record (header: %zu of %d bytes)",
+			    off, left, RECORD_HEADER);
 			rc = 1;
 			break;
 		}
@@ -655,18 +660,21 @@ int rec_read_mem(const void *buf, size_t len, struct profile *p, char *err, size
 		uint32_t type = bytes_get_u32(&h), stored_len = bytes_get_u32(&h);
 		uint32_t raw_len = bytes_get_u32(&h), crc = bytes_get_u32(&h);
 		if (raw_len > REC_RAW_MAX) {
-			rc = say(err, errlen, "offset %zu: raw length %u is above the %u-byte limit", off,
-			         raw_len, REC_RAW_MAX);
+			rc =
+			    say(err, errlen, "offset %zu: raw length %u is above the %u-byte limit",
+			        off, raw_len, REC_RAW_MAX);
 			break;
 		}
 		if (stored_len > compressBound(raw_len)) {
-			rc = say(err, errlen, "offset %zu: stored length %u cannot hold %u raw bytes", off,
+			rc = say(err, errlen,
+			         "offset %zu: stored length %u cannot hold %u raw bytes", off,
 			         stored_len, raw_len);
 			break;
 		}
 		if (stored_len > left - RECORD_HEADER) {
-			say(err, errlen, "offset %zu: truncated record (type %u: %zu of %u payload bytes)",
-			    off, type, left - RECORD_HEADER, stored_len);
+			say(err, errlen,
+			    "offset %zu: truncated record (type %u: %zu of %u payload bytes)", off,
+			    type, left - RECORD_HEADER, stored_len);
 			rc = 1;
 			break;
 		}
@@ -674,8 +682,10 @@ int rec_read_mem(const void *buf, size_t len, struct profile *p, char *err, size
 		uLong c = crc32(0, b + off, 12);
 		c = crc32(c, stored, stored_len);
 		if ((uint32_t)c != crc) {
-			rc = say(err, errlen, "offset %zu: CRC mismatch (type %u, stored 0x%08x, computed 0x%08lx)",
-			         off, type, crc, (unsigned long)c);
+			rc = say(
+			    err, errlen,
+			    "offset %zu: CRC mismatch (type %u, stored 0x%08x, computed 0x%08lx)",
+			    off, type, crc, (unsigned long)c);
 			break;
 		}
 		off += RECORD_HEADER + (size_t)stored_len;

@@ -42,9 +42,9 @@
 
 #include "profile.h"
 
-#define REC_MAGIC "LKTREC\r\n"
-#define REC_VERSION 1
-#define REC_RAW_MAX (64u << 20)
+#define REC_MAGIC    "LKTREC\r\n"
+#define REC_VERSION  1
+#define REC_RAW_MAX  (64u << 20)
 #define REC_FILE_MAX (4ull << 30) /* rec_read_file loads the whole file: 4 GiB at most */
 
 enum rec_type {
@@ -60,7 +60,7 @@ enum rec_type {
  * written so each call writes only what is new. */
 struct rec_writer {
 	int fd;
-	uint64_t offset;     /* bytes written so far */
+	uint64_t offset;      /* bytes written so far */
 	uint32_t stacks_done; /* entries of profile->stack_order written */
 	uint32_t syms_done;
 	uint32_t snaps_done;

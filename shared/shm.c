@@ -24,7 +24,7 @@
 
 #include "seqlock.h"
 
-#define PAGE 4096u
+#define PAGE       4096u
 #define ALIGN64(x) (((x) + 63) & ~(uint64_t)63)
 
 int shm_layout(struct lt_shm_layout *l, uint32_t stacks_cap, uint32_t pool_cap, uint32_t ring_cap,
@@ -117,7 +117,8 @@ static int validate_header(const struct lt_shm_header *h, uint64_t size, const c
 		*cause = "segment header size or segment size mismatch";
 		return -1;
 	}
-	if (shm_layout(&l, h->stacks_cap, h->pool_cap, h->ring_cap, h->mods_cap, h->mods_str_cap) < 0 ||
+	if (shm_layout(&l, h->stacks_cap, h->pool_cap, h->ring_cap, h->mods_cap, h->mods_str_cap) <
+	        0 ||
 	    l.size != size || l.ring_off != h->ring_off || l.mods_off != h->mods_off ||
 	    l.mods_str_off != h->mods_str_off || l.stack_index_off != h->stack_index_off ||
 	    l.stack_pool_off != h->stack_pool_off || l.snap_off != h->snap_off) {
@@ -209,7 +210,8 @@ int shm_find_by_pid(pid_t pid, char *name_out)
 	for (struct dirent *e; (e = readdir(d));) {
 		struct shm_reader r;
 		const char *cause;
-		if (strncmp(e->d_name, prefix, (size_t)plen) || strlen(e->d_name) >= LT_SHM_NAME_MAX)
+		if (strncmp(e->d_name, prefix, (size_t)plen) ||
+		    strlen(e->d_name) >= LT_SHM_NAME_MAX)
 			continue;
 		if (shm_reader_open(&r, e->d_name, &cause) < 0)
 			continue;
@@ -264,7 +266,8 @@ int shm_read_snapshot(const struct shm_reader *r, struct lt_snap_header *hdr,
 uint32_t shm_stacks_count(const struct shm_reader *r)
 {
 	const struct lt_shm_header *h = (const struct lt_shm_header *)r->base;
-	uint32_t n = atomic_load_explicit((_Atomic uint32_t *)&h->stacks_count, memory_order_acquire);
+	uint32_t n =
+	    atomic_load_explicit((_Atomic uint32_t *)&h->stacks_count, memory_order_acquire);
 	return n < r->hdr.stacks_cap ? n : r->hdr.stacks_cap;
 }
 
@@ -284,7 +287,8 @@ int shm_read_stack(const struct shm_reader *r, uint32_t id, uint64_t *frames, ui
 		return -1;
 	if (depth > max)
 		depth = max;
-	memcpy(frames, (const uint64_t *)at(r, r->hdr.stack_pool_off) + off, depth * sizeof *frames);
+	memcpy(frames, (const uint64_t *)at(r, r->hdr.stack_pool_off) + off,
+	       depth * sizeof *frames);
 	return (int)depth;
 }
 
@@ -311,7 +315,8 @@ int shm_read_module(const struct shm_reader *r, uint32_t i, struct lt_module *m,
 	return 0;
 }
 
-uint32_t shm_read_ticks(const struct shm_reader *r, uint64_t *next, struct lt_tick *out, uint32_t cap)
+uint32_t shm_read_ticks(const struct shm_reader *r, uint64_t *next, struct lt_tick *out,
+                        uint32_t cap)
 {
 	const struct lt_ring *ring = at(r, r->hdr.ring_off);
 	uint64_t mask = r->hdr.ring_cap - 1;
@@ -329,7 +334,8 @@ uint32_t shm_read_ticks(const struct shm_reader *r, uint64_t *next, struct lt_ti
 	for (uint64_t i = from; i < head; i++)
 		out[n++] = ring->ticks[i & mask];
 	atomic_thread_fence(memory_order_acquire); /* orders the copies before the re-read */
-	uint64_t head2 = atomic_load_explicit((_Atomic uint64_t *)&ring->head, memory_order_relaxed);
+	uint64_t head2 =
+	    atomic_load_explicit((_Atomic uint64_t *)&ring->head, memory_order_relaxed);
 	/* Ticks the writer may have overwritten while we copied are dropped. */
 	uint64_t skip = 0;
 	if (head2 > from + r->hdr.ring_cap)

@@ -30,27 +30,27 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define LT_SHM_MAGIC "LEAKTOP\x01"
-#define LT_SHM_VERSION 1
-#define LT_SHM_PREFIX "leaktop."
+#define LT_SHM_MAGIC    "LEAKTOP\x01"
+#define LT_SHM_VERSION  1
+#define LT_SHM_PREFIX   "leaktop."
 #define LT_SHM_NAME_MAX 64
-#define LT_PROGRAM_MAX 256
+#define LT_PROGRAM_MAX  256
 
-#define LT_DEPTH_DEFAULT 64
-#define LT_DEPTH_MAX 256
-#define LT_INTERVAL_DEFAULT 1000
-#define LT_TICK_MS 100
-#define LT_STACKS_DEFAULT 65536
-#define LT_POOL_FRAMES_PER_STACK 24 /* average stack depth the pool is sized for */
-#define LT_RING_CAP 4096            /* 409.6 s of 100 ms ticks */
-#define LT_MODS_CAP 4096
-#define LT_MODS_STR_CAP (1u << 20)
+#define LT_DEPTH_DEFAULT         64
+#define LT_DEPTH_MAX             256
+#define LT_INTERVAL_DEFAULT      1000
+#define LT_TICK_MS               100
+#define LT_STACKS_DEFAULT        65536
+#define LT_POOL_FRAMES_PER_STACK 24   /* average stack depth the pool is sized for */
+#define LT_RING_CAP              4096 /* 409.6 s of 100 ms ticks */
+#define LT_MODS_CAP              4096
+#define LT_MODS_STR_CAP          (1u << 20)
 
 /* Stack index entries: offset into the pool (32 bits) and depth (16 bits).
  * The "+ 1" keeps a written entry non-zero even at offset 0, depth 0. */
 #define LT_STACK_ENTRY(off, depth) ((((uint64_t)(off) + 1) << 16) | (uint64_t)(depth))
-#define LT_STACK_OFF(e) (((e) >> 16) - 1)
-#define LT_STACK_DEPTH(e) ((uint32_t)((e)&0xffff))
+#define LT_STACK_OFF(e)            (((e) >> 16) - 1)
+#define LT_STACK_DEPTH(e)          ((uint32_t)((e)&0xffff))
 
 /* Stack id 0 is where allocations go when the stack table is full, and the
  * stack of allocations made before the probe could unwind has depth 0. */
@@ -76,23 +76,23 @@ struct lt_counts {
  * LT_STATE_RUNNING with release; a reader that loads `state` with acquire and
  * sees anything but STARTING may read them. */
 struct lt_shm_header {
-	char magic[8];            /* LT_SHM_MAGIC */
-	uint32_t version;         /* LT_SHM_VERSION */
-	uint32_t header_size;     /* sizeof(struct lt_shm_header) */
-	uint64_t segment_size;    /* bytes, as reserved by the probe */
-	int32_t pid;              /* the probed process */
-	int32_t launcher_pid;     /* leaktop process that started it, or 0 */
-	uint64_t proc_start;      /* /proc/pid/stat start time (clock ticks): tells a reused pid */
-	uint64_t start_ns;        /* CLOCK_REALTIME when the probe started */
-	uint32_t interval_ms;     /* snapshot interval asked for at start */
-	uint32_t depth;           /* maximum frames per stack */
-	uint32_t flags;           /* reserved, 0 */
-	uint32_t stacks_cap;      /* entries in the stack index and the snapshot */
-	uint32_t pool_cap;        /* frames in the stack pool */
-	uint32_t ring_cap;        /* ticks in the ring, a power of two */
-	uint32_t mods_cap;        /* entries in the module table */
-	uint32_t mods_str_cap;    /* bytes in the module string pool */
-	uint64_t ring_off;        /* offsets from the start of the segment */
+	char magic[8];         /* LT_SHM_MAGIC */
+	uint32_t version;      /* LT_SHM_VERSION */
+	uint32_t header_size;  /* sizeof(struct lt_shm_header) */
+	uint64_t segment_size; /* bytes, as reserved by the probe */
+	int32_t pid;           /* the probed process */
+	int32_t launcher_pid;  /* leaktop process that started it, or 0 */
+	uint64_t proc_start;   /* /proc/pid/stat start time (clock ticks): tells a reused pid */
+	uint64_t start_ns;     /* CLOCK_REALTIME when the probe started */
+	uint32_t interval_ms;  /* snapshot interval asked for at start */
+	uint32_t depth;        /* maximum frames per stack */
+	uint32_t flags;        /* reserved, 0 */
+	uint32_t stacks_cap;   /* entries in the stack index and the snapshot */
+	uint32_t pool_cap;     /* frames in the stack pool */
+	uint32_t ring_cap;     /* ticks in the ring, a power of two */
+	uint32_t mods_cap;     /* entries in the module table */
+	uint32_t mods_str_cap; /* bytes in the module string pool */
+	uint64_t ring_off;     /* offsets from the start of the segment */
 	uint64_t mods_off;
 	uint64_t mods_str_off;
 	uint64_t stack_index_off;
@@ -101,8 +101,8 @@ struct lt_shm_header {
 	char program[LT_PROGRAM_MAX]; /* /proc/self/exe at start, NUL-terminated */
 
 	/* Written by the probe at any time. */
-	_Atomic uint32_t state;     /* enum lt_state; exit_status is stored before EXITED (release) */
-	int32_t exit_status;        /* valid when state == EXITED */
+	_Atomic uint32_t state; /* enum lt_state; exit_status is stored before EXITED (release) */
+	int32_t exit_status;    /* valid when state == EXITED */
 	_Atomic uint32_t stacks_count; /* ids handed out; an id below it may still be unwritten */
 	_Atomic uint32_t pool_used;    /* frames handed out in the pool */
 	_Atomic uint32_t mods_count;   /* module entries published (release after the entry) */
@@ -138,10 +138,10 @@ struct lt_ring {
 /* A loaded ELF object, as dl_iterate_phdr saw it. Appended by the probe; the
  * entry and its strings are written before mods_count is raised (release). */
 struct lt_module {
-	uint64_t bias;      /* load bias: runtime address - link-time address */
-	uint64_t lo, hi;    /* the executable PT_LOAD range, runtime addresses */
-	uint32_t path_off;  /* into the module string pool */
-	uint32_t path_len;  /* without NUL */
+	uint64_t bias;     /* load bias: runtime address - link-time address */
+	uint64_t lo, hi;   /* the executable PT_LOAD range, runtime addresses */
+	uint32_t path_off; /* into the module string pool */
+	uint32_t path_len; /* without NUL */
 	uint8_t build_id[20];
 	uint32_t build_id_len; /* 0 when the object has none */
 };
@@ -221,7 +221,8 @@ int shm_read_module(const struct shm_reader *r, uint32_t i, struct lt_module *m,
 
 /* Copies ticks numbered from *next (updated) up to the newest, at most cap;
  * returns how many were copied. Ticks already overwritten are skipped. */
-uint32_t shm_read_ticks(const struct shm_reader *r, uint64_t *next, struct lt_tick *out, uint32_t cap);
+uint32_t shm_read_ticks(const struct shm_reader *r, uint64_t *next, struct lt_tick *out,
+                        uint32_t cap);
 
 /* The state word and the exit status. */
 uint32_t shm_state(const struct shm_reader *r, int *exit_status);

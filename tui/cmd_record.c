@@ -26,9 +26,9 @@
 #include "source.h"
 #include "xalloc.h"
 
-static const char usage[] =
-	"usage: leaktop record [-o FILE] [--interval MS] [--depth N] [--max-stacks N] [--follow-exec] [-q]\n"
-	"                      -- PROGRAM [ARGS...]";
+static const char usage[] = "usage: leaktop record [-o FILE] [--interval MS] [--depth N] "
+                            "[--max-stacks N] [--follow-exec] [-q]\n"
+                            "                      -- PROGRAM [ARGS...]";
 
 struct recorder_run {
 	struct source src;
@@ -68,9 +68,13 @@ static void poll_once(struct recorder_run *r, pid_t pid)
 int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },   { "interval", required_argument, NULL, 'i' },
-		{ "depth", required_argument, NULL, 'd' },    { "follow-exec", no_argument, NULL, 'f' },
-		{ "max-stacks", required_argument, NULL, 's' }, { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "follow-exec", no_argument, NULL, 'f' },
+		{ "max-stacks", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct launch_opts lo = { 0 };
@@ -83,9 +87,16 @@ int cmd_record(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
-		case 'i': lo.interval_ms = (unsigned)parse_ulong("--interval", optarg, LT_TICK_MS, 3600000); break;
-		case 'd': lo.depth = (unsigned)parse_ulong("--depth", optarg, 1, LT_DEPTH_MAX); break;
-		case 's': lo.max_stacks = (unsigned)parse_ulong("--max-stacks", optarg, 16, 1u << 24); break;
+		case 'i':
+			lo.interval_ms =
+			    (unsigned)parse_ulong("--interval", optarg, LT_TICK_MS, 3600000);
+			break;
+		case 'd':
+			lo.depth = (unsigned)parse_ulong("--depth", optarg, 1, LT_DEPTH_MAX);
+			break;
+		case 's':
+			lo.max_stacks = (unsigned)parse_ulong("--max-stacks", optarg, 16, 1u << 24);
+			break;
 		case 'f': lo.follow_exec = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': puts(usage); return 0;
@@ -159,7 +170,9 @@ int cmd_record(int argc, char **argv)
 	launch_gc_segments();
 	if (!quiet) {
 		if (!r.attached)
-			fprintf(stderr, "leaktop: no probe appeared in %s (statically linked or setuid?); wrote %s\n",
+			fprintf(stderr,
+			        "leaktop: no probe appeared in %s (statically linked or setuid?); "
+			        "wrote %s\n",
 			        prog[0], path);
 		else
 			fprintf(stderr, "leaktop: wrote %u snapshots to %s\n", nsnaps, path);

@@ -15,8 +15,8 @@
 #include "xalloc.h"
 
 static const char usage[] =
-	"usage: leaktop report (FILE | -p PID) [--at N|last] [--format text|folded|json]\n"
-	"                      [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top N]";
+    "usage: leaktop report (FILE | -p PID) [--at N|last] [--format text|folded|json]\n"
+    "                      [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top N]";
 
 /* Takes one fresh snapshot of a live process. */
 static void load_live(struct profile *p, pid_t pid)
@@ -56,9 +56,12 @@ static void load_live(struct profile *p, pid_t pid)
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "at", required_argument, NULL, 'a' },     { "format", required_argument, NULL, 'f' },
-		{ "metric", required_argument, NULL, 'm' }, { "top", required_argument, NULL, 't' },
-		{ "pid", required_argument, NULL, 'p' },    { "help", no_argument, NULL, 'h' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "metric", required_argument, NULL, 'm' },
+		{ "top", required_argument, NULL, 't' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts o = { REPORT_TEXT, METRIC_LIVE_BYTES, 0 };
@@ -80,7 +83,10 @@ int cmd_report(int argc, char **argv)
 				die("report: unknown metric '%s'", optarg);
 			o.metric = (enum report_metric)v;
 			break;
-		case 't': o.top = (unsigned)parse_ulong("--top", optarg, 1, 1u << 30); top_set = 1; break;
+		case 't':
+			o.top = (unsigned)parse_ulong("--top", optarg, 1, 1u << 30);
+			top_set = 1;
+			break;
 		case 'p': pid = (long)parse_ulong("-p", optarg, 1, 1u << 30); break;
 		case 'h': puts(usage); return 0;
 		default: die_bad_option("report", c, argv);
@@ -105,8 +111,9 @@ int cmd_report(int argc, char **argv)
 		if (r < 0 || (r > 0 && !p->nsnaps))
 			die("%s: %s", file, err);
 		if (r > 0)
-			fprintf(stderr, "leaktop: %s: %s; showing the %u complete snapshots before it\n", file,
-			        err, p->nsnaps);
+			fprintf(stderr,
+			        "leaktop: %s: %s; showing the %u complete snapshots before it\n",
+			        file, err, p->nsnaps);
 		if (!p->nsnaps)
 			die("%s: the recording holds no snapshot", file);
 	}

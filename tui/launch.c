@@ -101,7 +101,8 @@ int launch_prepare(struct launch *l, char *const argv[], const struct launch_opt
 	int gate[2], errp[2];
 
 	if (launch_probe_path(probe, sizeof probe) < 0) {
-		snprintf(err, errlen, "cannot find libleaktop.so (looked next to leaktop and in %s/lib/leaktop)",
+		snprintf(err, errlen,
+		         "cannot find libleaktop.so (looked next to leaktop and in %s/lib/leaktop)",
 		         LEAKTOP_PREFIX);
 		return -1;
 	}

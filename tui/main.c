@@ -14,17 +14,17 @@
 #define LEAKTOP_VERSION "0.1.0"
 
 static const char usage[] =
-	"usage: leaktop COMMAND [OPTIONS]\n"
-	"\n"
-	"commands:\n"
-	"  record [-o FILE] [--interval MS] [--depth N] [--max-stacks N] [--follow-exec] [-q]\n"
-	"         -- PROGRAM [ARGS...]\n"
-	"                 run PROGRAM with the probe, writing every snapshot to FILE\n"
-	"  report (FILE | -p PID) [--at N|last] [--format text|folded|json]\n"
-	"         [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top N]\n"
-	"                 print one snapshot of a recording or of a running probed process\n"
-	"  help           this text\n"
-	"  version        leaktop's version\n";
+    "usage: leaktop COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  record [-o FILE] [--interval MS] [--depth N] [--max-stacks N] [--follow-exec] [-q]\n"
+    "         -- PROGRAM [ARGS...]\n"
+    "                 run PROGRAM with the probe, writing every snapshot to FILE\n"
+    "  report (FILE | -p PID) [--at N|last] [--format text|folded|json]\n"
+    "         [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top N]\n"
+    "                 print one snapshot of a recording or of a running probed process\n"
+    "  help           this text\n"
+    "  version        leaktop's version\n";
 
 unsigned long parse_ulong(const char *opt, const char *s, unsigned long lo, unsigned long hi)
 {

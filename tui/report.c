@@ -13,7 +13,8 @@
 
 #include "xalloc.h"
 
-static const char *const metric_names[] = { "live_bytes", "live_blocks", "alloc_bytes", "alloc_calls" };
+static const char *const metric_names[] = { "live_bytes", "live_blocks", "alloc_bytes",
+	                                    "alloc_calls" };
 
 int report_parse_format(const char *s)
 {
@@ -69,14 +70,16 @@ static int by_metric(const void *a, const void *b)
 {
 	const struct snap_entry *x = *(const struct snap_entry *const *)a;
 	const struct snap_entry *y = *(const struct snap_entry *const *)b;
-	uint64_t vx = report_metric_value(&x->c, sort_metric), vy = report_metric_value(&y->c, sort_metric);
+	uint64_t vx = report_metric_value(&x->c, sort_metric),
+	         vy = report_metric_value(&y->c, sort_metric);
 	if (vx != vy)
 		return vx > vy ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 /* The entries to show, sorted; *n gets their count. Caller frees. */
-static const struct snap_entry **sorted(const struct snapshot *s, const struct report_opts *o, uint32_t *n)
+static const struct snap_entry **sorted(const struct snapshot *s, const struct report_opts *o,
+                                        uint32_t *n)
 {
 	const struct snap_entry **v = xcalloc(s->n ? s->n : 1, sizeof *v);
 	uint32_t k = 0;
@@ -119,17 +122,20 @@ static void write_text(FILE *f, const struct profile *p, uint32_t i, const struc
 	uint32_t n;
 
 	end_text(p, st, sizeof st);
-	fprintf(f, "%s (pid %d), snapshot %u of %u at %.1f s, %s\n", p->program ? p->program : "?", p->pid,
-	        i + 1, p->nsnaps, s->time_ns > p->start_ns ? (s->time_ns - p->start_ns) / 1e9 : 0.0, st);
+	fprintf(f, "%s (pid %d), snapshot %u of %u at %.1f s, %s\n", p->program ? p->program : "?",
+	        p->pid, i + 1, p->nsnaps,
+	        s->time_ns > p->start_ns ? (s->time_ns - p->start_ns) / 1e9 : 0.0, st);
 	human(a, sizeof a, s->totals.live_bytes);
 	human(b, sizeof b, s->totals.alloc_bytes);
 	fprintf(f, "live %s in %" PRIu64 " blocks; %" PRIu64 " allocations (%s), %" PRIu64 " frees",
 	        a, s->totals.live_blocks, s->totals.alloc_calls, b, s->totals.free_calls);
 	if (s->unknown_frees)
-		fprintf(f, ", %" PRIu64 " frees of blocks allocated before tracking", s->unknown_frees);
+		fprintf(f, ", %" PRIu64 " frees of blocks allocated before tracking",
+		        s->unknown_frees);
 	fputc('\n', f);
 	if (s->overflow_allocs)
-		fprintf(f, "warning: %" PRIu64 " allocations found the stack table full\n", s->overflow_allocs);
+		fprintf(f, "warning: %" PRIu64 " allocations found the stack table full\n",
+		        s->overflow_allocs);
 	if (!s->totals.alloc_calls)
 		fprintf(f, "no allocations seen\n");
 
@@ -139,13 +145,16 @@ static void write_text(FILE *f, const struct profile *p, uint32_t i, const struc
 		const struct prof_stack *stk = profile_stack(p, e->id);
 		human(a, sizeof a, e->c.live_bytes);
 		human(b, sizeof b, e->c.alloc_bytes);
-		fprintf(f, "\n#%u  %s live in %" PRIu64 " blocks; %" PRIu64 " allocations (%s), %" PRIu64
-		        " frees\n", k + 1, a, e->c.live_blocks, e->c.alloc_calls, b, e->c.free_calls);
+		fprintf(f,
+		        "\n#%u  %s live in %" PRIu64 " blocks; %" PRIu64
+		        " allocations (%s), %" PRIu64 " frees\n",
+		        k + 1, a, e->c.live_blocks, e->c.alloc_calls, b, e->c.free_calls);
 		if (!stk || !stk->depth)
 			fprintf(f, "    %s\n", empty_stack_name(e->id));
 		for (uint32_t d = 0; stk && d < stk->depth; d++) {
 			const struct frame_sym *fs = profile_sym(p, stk->frames[d]);
-			fprintf(f, "    %s", report_frame_name(p, stk->frames[d], name, sizeof name));
+			fprintf(f, "    %s",
+			        report_frame_name(p, stk->frames[d], name, sizeof name));
 			if (fs && *fs->file)
 				fprintf(f, "  %s:%u", fs->file, fs->line);
 			else if (fs && *fs->module && *fs->func)
@@ -167,7 +176,9 @@ static void write_folded(FILE *f, const struct profile *p, uint32_t i, const str
 			fputs(empty_stack_name(v[k]->id), f);
 		for (uint32_t d = stk ? stk->depth : 0; d-- > 0;) {
 			/* ';' separates frames: keep it out of names. */
-			for (const char *c = report_frame_name(p, stk->frames[d], name, sizeof name); *c; c++)
+			for (const char *c =
+			         report_frame_name(p, stk->frames[d], name, sizeof name);
+			     *c; c++)
 				fputc(*c == ';' ? ':' : *c, f);
 			if (d)
 				fputc(';', f);
@@ -193,8 +204,10 @@ static void json_str(FILE *f, const char *s)
 
 static void json_counts(FILE *f, const struct lt_counts *c)
 {
-	fprintf(f, "\"live_bytes\": %" PRIu64 ", \"live_blocks\": %" PRIu64 ", \"alloc_calls\": %" PRIu64
-	        ", \"alloc_bytes\": %" PRIu64 ", \"free_calls\": %" PRIu64,
+	fprintf(f,
+	        "\"live_bytes\": %" PRIu64 ", \"live_blocks\": %" PRIu64
+	        ", \"alloc_calls\": %" PRIu64 ", \"alloc_bytes\": %" PRIu64
+	        ", \"free_calls\": %" PRIu64,
 	        c->live_bytes, c->live_blocks, c->alloc_calls, c->alloc_bytes, c->free_calls);
 }
 
@@ -207,12 +220,16 @@ static void write_json(FILE *f, const struct profile *p, uint32_t i, const struc
 	end_text(p, st, sizeof st);
 	fputs("{\"program\": ", f);
 	json_str(f, p->program ? p->program : "");
-	fprintf(f, ", \"pid\": %d, \"time_ms\": %" PRIu64 ", \"snapshot\": %u, \"snapshots\": %u, \"state\": ",
-	        p->pid, s->time_ns > p->start_ns ? (s->time_ns - p->start_ns) / 1000000 : 0, i + 1, p->nsnaps);
+	fprintf(f,
+	        ", \"pid\": %d, \"time_ms\": %" PRIu64
+	        ", \"snapshot\": %u, \"snapshots\": %u, \"state\": ",
+	        p->pid, s->time_ns > p->start_ns ? (s->time_ns - p->start_ns) / 1000000 : 0, i + 1,
+	        p->nsnaps);
 	json_str(f, st);
 	fputs(",\n \"totals\": {", f);
 	json_counts(f, &s->totals);
-	fprintf(f, ", \"unknown_frees\": %" PRIu64 ", \"overflow_allocs\": %" PRIu64
+	fprintf(f,
+	        ", \"unknown_frees\": %" PRIu64 ", \"overflow_allocs\": %" PRIu64
 	        ", \"probe_bytes\": %" PRIu64 "},\n \"stacks\": [",
 	        s->unknown_frees, s->overflow_allocs, s->probe_bytes);
 	const struct snap_entry **v = sorted(s, o, &n);
@@ -225,17 +242,21 @@ static void write_json(FILE *f, const struct profile *p, uint32_t i, const struc
 			const struct frame_sym *fs = profile_sym(p, stk->frames[d]);
 			char name[64];
 			fputs(d ? ", {\"func\": " : "{\"func\": ", f);
-			json_str(f, fs && *fs->func ? fs->func : report_frame_name(p, stk->frames[d], name, sizeof name));
+			json_str(f, fs && *fs->func
+			                ? fs->func
+			                : report_frame_name(p, stk->frames[d], name, sizeof name));
 			fputs(", \"module\": ", f);
 			json_str(f, fs ? fs->module : "");
 			fputs(", \"file\": ", f);
 			json_str(f, fs ? fs->file : "");
-			fprintf(f, ", \"line\": %u, \"addr\": \"0x%" PRIx64 "\"}", fs ? fs->line : 0, stk->frames[d]);
+			fprintf(f, ", \"line\": %u, \"addr\": \"0x%" PRIx64 "\"}",
+			        fs ? fs->line : 0, stk->frames[d]);
 		}
 		if (!stk || !stk->depth) {
 			fputs("{\"func\": ", f);
 			json_str(f, empty_stack_name(v[k]->id));
-			fputs(", \"module\": \"\", \"file\": \"\", \"line\": 0, \"addr\": \"0x0\"}", f);
+			fputs(", \"module\": \"\", \"file\": \"\", \"line\": 0, \"addr\": \"0x0\"}",
+			      f);
 		}
 		fputs("]}", f);
 	}

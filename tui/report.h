@@ -9,7 +9,12 @@
 #include "shared/profile.h"
 
 enum report_format { REPORT_TEXT, REPORT_FOLDED, REPORT_JSON };
-enum report_metric { METRIC_LIVE_BYTES, METRIC_LIVE_BLOCKS, METRIC_ALLOC_BYTES, METRIC_ALLOC_CALLS };
+enum report_metric {
+	METRIC_LIVE_BYTES,
+	METRIC_LIVE_BLOCKS,
+	METRIC_ALLOC_BYTES,
+	METRIC_ALLOC_CALLS
+};
 
 struct report_opts {
 	enum report_format format;

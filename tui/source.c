@@ -128,7 +128,8 @@ int source_poll(struct source *s, struct profile *p, char *err, size_t errlen)
 		if (profile_add_ticks(p, ticks, n) < 0)
 			die("out of memory");
 	if (shm_read_snapshot(&s->rd, &h, s->counts, s->rd.hdr.stacks_cap) < 0) {
-		snprintf(err, errlen, "segment %s: no consistent snapshot (corrupt or hostile)", s->rd.name);
+		snprintf(err, errlen, "segment %s: no consistent snapshot (corrupt or hostile)",
+		         s->rd.name);
 		return -1;
 	}
 	if (h.seqno == 0 || h.seqno == s->last_seqno)

@@ -56,10 +56,10 @@ struct module {
 	const char *path; /* interned */
 	const char *name; /* interned basename of path */
 	uint64_t bias, lo, hi;
-	Dwfl_Module *dw; /* NULL when the file could not be reported */
-	int err;         /* errno of the failed report, when dw is NULL */
-	bool active;     /* in the address index */
-	bool syms_read;  /* syms built, or found impossible to build */
+	Dwfl_Module *dw;   /* NULL when the file could not be reported */
+	int err;           /* errno of the failed report, when dw is NULL */
+	bool active;       /* in the address index */
+	bool syms_read;    /* syms built, or found impossible to build */
 	struct fsym *syms; /* sorted by lo, one per address; NULL: use libdwfl's */
 	uint32_t nsyms;
 };
@@ -84,7 +84,7 @@ struct symbolizer {
 };
 
 #define CACHE_INITIAL 1024u
-#define STRS_INITIAL 1024u
+#define STRS_INITIAL  1024u
 
 /* --- interned strings ---------------------------------------------------- */
 
@@ -329,8 +329,8 @@ int sym_add_module(struct symbolizer *s, const char *path, uint64_t bias, uint64
 		struct module *m = &s->mods[idx];
 		const char *slash = strrchr(path, '/');
 		*m = (struct module){ .path = intern(s, path),
-		                      .name = intern(s, slash ? slash + 1 : path),
-		                      .bias = bias };
+			              .name = intern(s, slash ? slash + 1 : path),
+			              .bias = bias };
 		if (!m->path || !m->name) {
 			errno = ENOMEM;
 			return -1;
@@ -392,8 +392,9 @@ static int fsym_get(struct module *m, int i, struct fsym *out)
 	bool func = type == STT_FUNC || type == STT_GNU_IFUNC;
 	if (!func && type != STT_NOTYPE)
 		return 0;
-	*out = (struct fsym){ .lo = value, .hi = value + sym.st_size, .name = name,
-	                      .rank = fsym_rank(&sym, i) };
+	*out = (struct fsym){
+		.lo = value, .hi = value + sym.st_size, .name = name, .rank = fsym_rank(&sym, i)
+	};
 	if (func && sym.st_size)
 		return 1;
 	GElf_Shdr sh;
@@ -521,11 +522,14 @@ int sym_resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *out)
 			const char *name = func_at(m, pc);
 			Dwfl_Line *line = dwfl_module_getsrc(m->dw, pc);
 			int lineno = 0;
-			const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+			const char *file =
+			    line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
 			const char *f = name && *name ? func_name(s, name) : "";
 			const char *p = file && lineno > 0 ? intern(s, file) : "";
 			if (!f || !p) {
-				*out = (struct frame_sym){ .addr = addr, .func = "", .module = m->name, .file = "" };
+				*out = (struct frame_sym){
+					.addr = addr, .func = "", .module = m->name, .file = ""
+				};
 				errno = ENOMEM;
 				return -1; /* not cached: a later call may have memory */
 			}

@@ -29,7 +29,8 @@ static void model_check(void)
 	for (int i = 0; i < N; i++) /* 16-byte aligned, like malloc's pointers */
 		addr[i] = (rnd(&s) & 0x7ffffffffff0ull) | 0x10;
 	for (int i = 0; i < N; i++) {
-		CHECK(blocktab_insert(&t, addr[i], (uint32_t)i & BLOCK_STACK_MAX, (uint64_t)i * 3, &old) == 0);
+		CHECK(blocktab_insert(&t, addr[i], (uint32_t)i & BLOCK_STACK_MAX, (uint64_t)i * 3,
+		                      &old) == 0);
 		live[i] = 1;
 		nlive++;
 	}
@@ -82,7 +83,7 @@ static void replace_and_clamp(void)
 	blocktab_fini(&t);
 }
 
-#define THREADS 8
+#define THREADS    8
 #define PER_THREAD 50000
 
 static pthread_barrier_t inserted;

@@ -12,7 +12,7 @@ static void test_stacks(void)
 {
 	struct profile *p = profile_new();
 	CHECK(p != NULL);
-	uint64_t a[3] = {0x401000, 0x401100, 0x401200}, b[3] = {0x401000, 0x401100, 0x409999};
+	uint64_t a[3] = { 0x401000, 0x401100, 0x401200 }, b[3] = { 0x401000, 0x401100, 0x409999 };
 
 	CHECK(profile_stack(p, 0) == NULL);
 	CHECK(profile_stack(p, 5) == NULL);
@@ -51,7 +51,7 @@ static void test_stacks(void)
 
 	/* Many ids, out of order: the order list keeps the order of adding. */
 	for (uint32_t id = 1000; id > 10; id--) {
-		uint64_t f[2] = {id, id * 2};
+		uint64_t f[2] = { id, id * 2 };
 		CHECK_EQ_U64(profile_add_stack(p, id, f, 2), 0);
 	}
 	CHECK_EQ_U64(p->nstack_order, 3 + 990);
@@ -76,8 +76,11 @@ static void test_symbols(void)
 	char name[32];
 	for (uint32_t i = 0; i < N; i++) {
 		snprintf(name, sizeof(name), "fn_%u", i);
-		struct frame_sym s = {.addr = 0x400000 + 16 * (uint64_t)i, .func = name,
-		                      .module = "/bin/app", .file = "app.c", .line = i};
+		struct frame_sym s = { .addr = 0x400000 + 16 * (uint64_t)i,
+			               .func = name,
+			               .module = "/bin/app",
+			               .file = "app.c",
+			               .line = i };
 		CHECK_EQ_U64(profile_add_sym(p, &s), 0);
 		s.addr |= 1ull << 47;
 		s.module = NULL; /* NULL is stored as "" */
@@ -91,7 +94,8 @@ static void test_symbols(void)
 	for (uint32_t i = 0; i < N; i++) {
 		snprintf(name, sizeof(name), "fn_%u", i);
 		const struct frame_sym *s = profile_sym(p, 0x400000 + 16 * (uint64_t)i);
-		const struct frame_sym *h = profile_sym(p, (0x400000 + 16 * (uint64_t)i) | 1ull << 47);
+		const struct frame_sym *h =
+		    profile_sym(p, (0x400000 + 16 * (uint64_t)i) | 1ull << 47);
 		if (!s || !h || strcmp(s->func, name) || strcmp(h->func, name) || s->line != i ||
 		    strcmp(s->module, "/bin/app") || strcmp(h->module, "") || strcmp(h->file, ""))
 			misses++;
@@ -101,7 +105,7 @@ static void test_symbols(void)
 	CHECK_EQ_U64(misses, 0);
 
 	/* A known address is a no-op: the first strings stay. */
-	struct frame_sym again = {.addr = 0x400000, .func = "other", .module = "", .file = ""};
+	struct frame_sym again = { .addr = 0x400000, .func = "other", .module = "", .file = "" };
 	CHECK_EQ_U64(profile_add_sym(p, &again), 0);
 	CHECK_EQ_U64(p->nsyms, 2 * N);
 	CHECK_STR(profile_sym(p, 0x400000)->func, "fn_0");
@@ -110,7 +114,7 @@ static void test_symbols(void)
 	CHECK_EQ_U64(p->syms[1].addr, 0x400000 | 1ull << 47);
 	CHECK_STR(p->syms[2 * N - 1].func, "fn_4999");
 	/* Address 0 is an address like any other. */
-	struct frame_sym zero = {.addr = 0, .func = "zero"};
+	struct frame_sym zero = { .addr = 0, .func = "zero" };
 	CHECK_EQ_U64(profile_add_sym(p, &zero), 0);
 	CHECK_STR(profile_sym(p, 0)->func, "zero");
 	CHECK_STR(profile_sym(p, 0)->file, "");
@@ -120,11 +124,13 @@ static void test_symbols(void)
 static void test_snapshots(void)
 {
 	struct profile *p = profile_new();
-	struct snap_entry e[4] = {{.id = 2, .c = {.live_bytes = 20}},
-	                          {.id = 3, .c = {.live_bytes = 30}},
-	                          {.id = 7, .c = {.live_bytes = 70, .free_calls = 1}},
-	                          {.id = 900, .c = {.alloc_calls = 9}}};
-	struct snapshot s = {.seqno = 1, .time_ns = 111, .totals = {.live_bytes = 120}, .n = 4, .e = e};
+	struct snap_entry e[4] = { { .id = 2, .c = { .live_bytes = 20 } },
+		                   { .id = 3, .c = { .live_bytes = 30 } },
+		                   { .id = 7, .c = { .live_bytes = 70, .free_calls = 1 } },
+		                   { .id = 900, .c = { .alloc_calls = 9 } } };
+	struct snapshot s = {
+		.seqno = 1, .time_ns = 111, .totals = { .live_bytes = 120 }, .n = 4, .e = e
+	};
 	CHECK_EQ_U64(profile_add_snapshot(p, &s), 0);
 	e[0].c.live_bytes = 9999; /* copied: the profile keeps 20 */
 	CHECK_EQ_U64(p->snaps[0].e[0].c.live_bytes, 20);
@@ -139,15 +145,15 @@ static void test_snapshots(void)
 	CHECK(snapshot_find(got, 901) == NULL);
 
 	/* Ids not strictly increasing are refused. */
-	struct snap_entry bad[2] = {{.id = 3}, {.id = 3}};
-	struct snapshot sb = {.seqno = 2, .n = 2, .e = bad};
+	struct snap_entry bad[2] = { { .id = 3 }, { .id = 3 } };
+	struct snapshot sb = { .seqno = 2, .n = 2, .e = bad };
 	errno = 0;
 	CHECK_EQ_U64(profile_add_snapshot(p, &sb), (uint64_t)-1);
 	CHECK_EQ_U64(errno, EINVAL);
 	CHECK_EQ_U64(p->nsnaps, 1);
 
 	/* An empty snapshot, and many of them. */
-	struct snapshot empty = {.seqno = 2};
+	struct snapshot empty = { .seqno = 2 };
 	CHECK(snapshot_find(&empty, 0) == NULL);
 	for (uint64_t i = 0; i < 100; i++) {
 		empty.seqno = 2 + i;
@@ -164,7 +170,7 @@ static void test_snapshots(void)
 		big[i].id = 3 * i + 1;
 		big[i].c.live_blocks = i;
 	}
-	struct snapshot sbig = {.n = 10000, .e = big};
+	struct snapshot sbig = { .n = 10000, .e = big };
 	int wrong = 0;
 	for (uint32_t id = 0; id < 30005; id++) {
 		const struct snap_entry *f = snapshot_find(&sbig, id);
@@ -183,7 +189,8 @@ static void test_ticks_and_program(void)
 	struct lt_tick t[1000];
 	for (uint64_t round = 0; round < 10; round++) {
 		for (int i = 0; i < 1000; i++)
-			t[i] = (struct lt_tick){.time_ns = round * 1000 + (uint64_t)i, .live_bytes = 7};
+			t[i] = (struct lt_tick){ .time_ns = round * 1000 + (uint64_t)i,
+				                 .live_bytes = 7 };
 		CHECK_EQ_U64(profile_add_ticks(p, t, 1000), 0);
 	}
 	CHECK_EQ_U64(p->nticks, 10000);

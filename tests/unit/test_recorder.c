@@ -68,7 +68,8 @@ static int stack_of(struct shm_reader *r, const void *site)
 {
 	uint64_t frames[LT_DEPTH_MAX];
 	for (uint32_t id = 1; id < shm_stacks_count(r); id++)
-		if (shm_read_stack(r, id, frames, LT_DEPTH_MAX) > 0 && frames[0] == (uint64_t)(uintptr_t)site)
+		if (shm_read_stack(r, id, frames, LT_DEPTH_MAX) > 0 &&
+		    frames[0] == (uint64_t)(uintptr_t)site)
 			return (int)id;
 	return -1;
 }

@@ -116,7 +116,7 @@ static void splice_before_end(struct bytes_out *o, const unsigned char *b, size_
 static void add_stacks(struct profile *p, uint32_t from, uint32_t to)
 {
 	for (uint32_t id = from; id < to; id++) {
-		uint64_t f[LT_DEPTH_MAX] = {0};
+		uint64_t f[LT_DEPTH_MAX] = { 0 };
 		uint32_t depth = id == 0 ? 0 : id == 3 ? LT_DEPTH_MAX : id % 7 + 1;
 		for (uint32_t k = 0; k < depth; k++)
 			f[k] = 0x7f0000000000ull + id * 0x1000 + k * 8;
@@ -129,9 +129,11 @@ static void add_syms(struct profile *p, uint32_t from, uint32_t to)
 	for (uint32_t i = from; i < to; i++) {
 		char func[32];
 		snprintf(func, sizeof(func), "func_%u", i);
-		struct frame_sym s = {.addr = 0x7f0000000000ull + i * 0x1000, .func = func,
-		                      .module = i % 2 ? "/lib/libc.so.6" : "",
-		                      .file = i % 3 ? "src/x.c" : "", .line = i * 10};
+		struct frame_sym s = { .addr = 0x7f0000000000ull + i * 0x1000,
+			               .func = func,
+			               .module = i % 2 ? "/lib/libc.so.6" : "",
+			               .file = i % 3 ? "src/x.c" : "",
+			               .line = i * 10 };
 		CHECK_EQ_U64(profile_add_sym(p, &s), 0);
 	}
 }
@@ -139,15 +141,19 @@ static void add_syms(struct profile *p, uint32_t from, uint32_t to)
 static void add_snapshot(struct profile *p, uint64_t seqno, uint32_t nstacks)
 {
 	struct snap_entry e[64];
-	struct snapshot s = {.seqno = seqno, .time_ns = 1700000000000000000ull + seqno * 1000000000ull,
-	                     .totals = {seqno, seqno + 1, seqno + 2, seqno + 3, seqno + 4},
-	                     .unknown_frees = seqno * 3, .overflow_allocs = seqno % 2,
-	                     .probe_bytes = 1u << 20, .e = e};
+	struct snapshot s = { .seqno = seqno,
+		              .time_ns = 1700000000000000000ull + seqno * 1000000000ull,
+		              .totals = { seqno, seqno + 1, seqno + 2, seqno + 3, seqno + 4 },
+		              .unknown_frees = seqno * 3,
+		              .overflow_allocs = seqno % 2,
+		              .probe_bytes = 1u << 20,
+		              .e = e };
 	for (uint32_t id = 0; id < nstacks && s.n < 64; id++) {
 		if ((id + seqno) % 3 == 0)
 			continue; /* not every stack is in every snapshot */
 		e[s.n].id = id;
-		e[s.n].c = (struct lt_counts){id * 100 + seqno, id, id * 2 + seqno, id * 300, seqno};
+		e[s.n].c =
+		    (struct lt_counts){ id * 100 + seqno, id, id * 2 + seqno, id * 300, seqno };
 		s.n++;
 	}
 	CHECK_EQ_U64(profile_add_snapshot(p, &s), 0);
@@ -157,7 +163,8 @@ static void add_ticks(struct profile *p, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t k = p->nticks;
-		struct lt_tick t = {1700000000000000000ull + k * 100000000ull, k * 64, k, k * 3, k * 2};
+		struct lt_tick t = { 1700000000000000000ull + k * 100000000ull, k * 64, k, k * 3,
+			             k * 2 };
 		CHECK_EQ_U64(profile_add_ticks(p, &t, 1), 0);
 	}
 }
@@ -321,9 +328,9 @@ static void test_incremental(void)
 
 	unsigned char *b = slurp(path, &len);
 	int n = walk(b, len, ends, types, 16);
-	uint32_t want_types[] = {REC_META, REC_STACKS, REC_STACKS, REC_SYMBOLS, REC_SNAPSHOT,
-	                         REC_TICKS, REC_END};
-	uint32_t want_counts[] = {0, 2, 1, 3, 0, 7, 0};
+	uint32_t want_types[] = { REC_META,     REC_STACKS, REC_STACKS, REC_SYMBOLS,
+		                  REC_SNAPSHOT, REC_TICKS,  REC_END };
+	uint32_t want_counts[] = { 0, 2, 1, 3, 0, 7, 0 };
 	CHECK_EQ_U64(n, 7);
 	for (int i = 0; i < n && i < 7; i++) {
 		CHECK_EQ_U64(types[i], want_types[i]);
@@ -441,7 +448,7 @@ static void test_flips(const struct profile *p, const unsigned char *b, size_t l
 	int n = walk(b, len, ends, types, 64), bad = 0;
 	unsigned char *c = malloc(len);
 	unsigned long cases = 0, torn = 0;
-	static const unsigned char masks[] = {0xff, 1, 2, 4, 8, 16, 32, 64, 128};
+	static const unsigned char masks[] = { 0xff, 1, 2, 4, 8, 16, 32, 64, 128 };
 	for (size_t i = 0; i < len; i++) {
 		for (size_t m = 0; m < sizeof(masks); m++, cases++) {
 			memcpy(c, b, len);
@@ -453,7 +460,8 @@ static void test_flips(const struct profile *p, const unsigned char *b, size_t l
 			torn += rc == 1;
 			int ok = (rc == -1 || (rc == 1 && may_tear)) && is_prefix(q, p) && err[0];
 			if (!ok && bad++ < 5)
-				fprintf(stderr, "  flip 0x%02x at %zu: rc %d, %s\n", masks[m], i, rc, err);
+				fprintf(stderr, "  flip 0x%02x at %zu: rc %d, %s\n", masks[m], i,
+				        rc, err);
 			profile_free(q);
 		}
 	}
@@ -495,18 +503,37 @@ static void test_bad_payloads(const unsigned char *b, size_t len)
 		unsigned char payload[128];
 		size_t n;
 	} cases[] = {
-		{"unknown type is skipped", 99, NULL, {1, 2, 3}, 3},
-		{"unknown empty type", 7, NULL, {0}, 0},
-		{"count beyond the payload", REC_STACKS, "cannot fit", {0xff, 0xff, 0, 0, 1, 0, 0, 0, 0, 0}, 10},
-		{"frames beyond the payload", REC_STACKS, "runs past", {1, 0, 0, 0, 40, 0, 0, 0, 2, 0, 1}, 11},
-		{"id above the limit", REC_STACKS, "above", {1, 0, 0, 0, 1, 0, 0, 2, 0, 0}, 10},
-		{"stack redefined", REC_STACKS, "defined again", {1, 0, 0, 0, 1, 0, 0, 0, 0, 0}, 10},
-		{"trailing bytes", REC_END, "after the last field", {0, 0, 0, 0, 0, 0, 0, 0, 9}, 9},
-		{"unknown end kind", REC_END, "end kind", {3, 0, 0, 0, 0, 0, 0, 0}, 8},
-		{"short META", REC_META, "fixed fields", {1, 2, 3}, 3},
-		{"NUL in a string", REC_META, "NUL", {[20] = 2, [22] = 'a', [23] = 0}, 24},
-		{"symbol string past the end", REC_SYMBOLS, "runs past",
-		 {1, 0, 0, 0, [12 + 4] = 0xff, 0xff}, 24},
+		{ "unknown type is skipped", 99, NULL, { 1, 2, 3 }, 3 },
+		{ "unknown empty type", 7, NULL, { 0 }, 0 },
+		{ "count beyond the payload",
+		  REC_STACKS,
+		  "cannot fit",
+		  { 0xff, 0xff, 0, 0, 1, 0, 0, 0, 0, 0 },
+		  10 },
+		{ "frames beyond the payload",
+		  REC_STACKS,
+		  "runs past",
+		  { 1, 0, 0, 0, 40, 0, 0, 0, 2, 0, 1 },
+		  11 },
+		{ "id above the limit", REC_STACKS, "above", { 1, 0, 0, 0, 1, 0, 0, 2, 0, 0 }, 10 },
+		{ "stack redefined",
+		  REC_STACKS,
+		  "defined again",
+		  { 1, 0, 0, 0, 1, 0, 0, 0, 0, 0 },
+		  10 },
+		{ "trailing bytes",
+		  REC_END,
+		  "after the last field",
+		  { 0, 0, 0, 0, 0, 0, 0, 0, 9 },
+		  9 },
+		{ "unknown end kind", REC_END, "end kind", { 3, 0, 0, 0, 0, 0, 0, 0 }, 8 },
+		{ "short META", REC_META, "fixed fields", { 1, 2, 3 }, 3 },
+		{ "NUL in a string", REC_META, "NUL", { [20] = 2, [22] = 'a', [23] = 0 }, 24 },
+		{ "symbol string past the end",
+		  REC_SYMBOLS,
+		  "runs past",
+		  { 1, 0, 0, 0, [12 + 4] = 0xff, 0xff },
+		  24 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct bytes_out o;
@@ -515,7 +542,7 @@ static void test_bad_payloads(const unsigned char *b, size_t len)
 		err[0] = 0;
 		int rc = rec_read_mem(o.p, o.len, q, err, sizeof(err));
 		int ok = cases[i].want ? rc == -1 && strstr(err, cases[i].want) &&
-		                                 strncmp(err, "offset ", 7) == 0
+		                             strncmp(err, "offset ", 7) == 0
 		                       : rc == 0 && q->nsnaps == 5;
 		if (!ok)
 			fprintf(stderr, "  %s: rc %d, %s\n", cases[i].what, rc, err);
@@ -532,10 +559,10 @@ static void test_bad_snapshots(const unsigned char *b, size_t len)
 		uint32_t ids[3];
 		const char *want;
 	} cases[] = {
-		{{1, 2, 4}, NULL},
-		{{1, 2, 2}, "entry 2: stack id 2 does not follow 2"},
-		{{3, 1, 4}, "entry 1: stack id 1 does not follow 3"},
-		{{1, 2, 25}, "entry 2: stack 25 is not defined"},
+		{ { 1, 2, 4 }, NULL },
+		{ { 1, 2, 2 }, "entry 2: stack id 2 does not follow 2" },
+		{ { 3, 1, 4 }, "entry 1: stack id 1 does not follow 3" },
+		{ { 1, 2, 25 }, "entry 2: stack 25 is not defined" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct bytes_out pl, o;
@@ -648,9 +675,16 @@ static void test_exec_images(void)
 {
 	struct rec_writer w;
 	uint64_t fa[] = { 0x1000, 0x2000 }, fb[] = { 0x5000 };
-	struct snap_entry ea = { .id = 1, .c = { .live_bytes = 10, .live_blocks = 1, .alloc_calls = 1, .alloc_bytes = 10 } };
-	struct snap_entry eb = { .id = 1, .c = { .live_bytes = 77, .live_blocks = 7, .alloc_calls = 7, .alloc_bytes = 77 } };
-	struct snapshot sa = { .seqno = 1, .n = 1, .e = &ea }, sb = { .seqno = 1, .n = 1, .e = &eb };
+	struct snap_entry ea = {
+		.id = 1,
+		.c = { .live_bytes = 10, .live_blocks = 1, .alloc_calls = 1, .alloc_bytes = 10 }
+	};
+	struct snap_entry eb = {
+		.id = 1,
+		.c = { .live_bytes = 77, .live_blocks = 7, .alloc_calls = 7, .alloc_bytes = 77 }
+	};
+	struct snapshot sa = { .seqno = 1, .n = 1, .e = &ea },
+	                sb = { .seqno = 1, .n = 1, .e = &eb };
 	const char *path = path_in_dir("exec.lkt");
 
 	struct profile *p = profile_new();

@@ -80,7 +80,7 @@ static void overflow(void)
 }
 
 #define THREADS 8
-#define STACKS 2000
+#define STACKS  2000
 
 static struct stacktab shared_t;
 static uint32_t ids[THREADS][STACKS];

@@ -79,7 +79,8 @@ static void add_all(struct symbolizer *s, const struct mod *skip)
 		errno = 0;
 		int rc = sym_add_module(s, mods[i].path, mods[i].bias, mods[i].lo, mods[i].hi);
 		if (rc != want)
-			fprintf(stderr, "sym_add_module(%s): %d (%s)\n", mods[i].path, rc, strerror(errno));
+			fprintf(stderr, "sym_add_module(%s): %d (%s)\n", mods[i].path, rc,
+			        strerror(errno));
 		CHECK_EQ_U64(rc, want);
 	}
 }

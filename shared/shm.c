@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +346,27 @@ uint32_t shm_read_ticks(const struct shm_reader *r, uint64_t *next, struct lt_ti
 	memmove(out, out + skip, (n - skip) * sizeof *out);
 	*next = head;
 	return n - (uint32_t)skip;
+}
+
+int shm_process_alive(const struct shm_reader *r)
+{
+	char path[64], buf[1024];
+	if (kill(r->hdr.pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)r->hdr.pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* Field 22, the start time, counted after the ")" that ends field 2. */
+	char *p = strrchr(buf, ')');
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	return p && strtoull(p + 1, NULL, 10) == r->hdr.proc_start;
 }
 
 uint32_t shm_state(const struct shm_reader *r, int *exit_status)

@@ -224,6 +224,10 @@ int shm_read_module(const struct shm_reader *r, uint32_t i, struct lt_module *m,
 uint32_t shm_read_ticks(const struct shm_reader *r, uint64_t *next, struct lt_tick *out,
                         uint32_t cap);
 
+/* 1 while the process that wrote the segment runs; 0 when it is gone
+ * (no such pid, or the pid now names a process with another start time). */
+int shm_process_alive(const struct shm_reader *r);
+
 /* The state word and the exit status. */
 uint32_t shm_state(const struct shm_reader *r, int *exit_status);
 

@@ -40,7 +40,11 @@ static void load_live(struct profile *p, pid_t pid)
 		p->end = PROF_EXITED;
 		p->end_code = status;
 	}
-	for (int tries = 0; state == LT_STATE_RUNNING && tries < 25; tries++) {
+	int alive = shm_process_alive(&src.rd);
+	if (state == LT_STATE_RUNNING && !alive)
+		fprintf(stderr, "leaktop: process %d is gone without exiting (killed?); this is its last snapshot\n",
+		        (int)pid);
+	for (int tries = 0; state == LT_STATE_RUNNING && alive && tries < 25; tries++) {
 		struct timespec ts = { 0, 100 * 1000000L };
 		nanosleep(&ts, NULL);
 		if ((got = source_poll(&src, p, err, sizeof err)) < 0)

@@ -198,6 +198,10 @@ struct symbolizer *sym_new(void)
 	const char *want = getenv("LEAKTOP_DEBUGINFOD");
 	if (!want || strcmp(want, "1"))
 		unsetenv("DEBUGINFOD_URLS");
+	/* LEAKTOP_DEBUGINFO_PATH replaces the search path, in elfutils'
+	 * syntax: each absolute directory is also searched by build-id. */
+	char *path = getenv("LEAKTOP_DEBUGINFO_PATH");
+	debuginfo_path = path && *path ? path : debuginfo_path_str;
 	struct symbolizer *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;

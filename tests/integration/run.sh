@@ -140,6 +140,53 @@ if [ -r "$PROBE" ] && [ -d /dev/shm ]; then
 	done
 fi
 
+# Separate debug info, found by build-id: a stripped copy of the malloc
+# target, its debug info in DIR/.build-id/xx/yyyy.debug. Without the
+# directory the leaking function has no name; with it, name and file:line.
+if [ "$have_leaktop" -eq 1 ] && command -v objcopy >/dev/null; then
+	cp "$BUILD/targets/malloc" "$TMP/stripped"
+	id=$(readelf -n "$TMP/stripped" | sed -n 's/.*Build ID: //p')
+	mkdir -p "$TMP/debug/.build-id/${id:0:2}"
+	objcopy --only-keep-debug "$TMP/stripped" "$TMP/debug/.build-id/${id:0:2}/${id:2}.debug"
+	strip --strip-all "$TMP/stripped"
+	"$LEAKTOP" record -q -o "$TMP/stripped.lkt" -- "$TMP/stripped" >/dev/null
+	"$LEAKTOP" report "$TMP/stripped.lkt" --format folded >"$TMP/stripped.nodebug.folded"
+	check "separate debug info: without it the stripped binary has no function names" \
+		[ "$(sum_frames "$TMP/stripped.nodebug.folded" leak_malloc_64x100)" -eq 0 ]
+	LEAKTOP_DEBUGINFO_PATH=$TMP/debug "$LEAKTOP" record -q -o "$TMP/stripped2.lkt" -- "$TMP/stripped" >/dev/null
+	"$LEAKTOP" report "$TMP/stripped2.lkt" --format folded >"$TMP/stripped.folded"
+	got=$(sum_frames "$TMP/stripped.folded" leak_malloc_64x100)
+	check "separate debug info: found by build-id, leak_malloc_64x100 live_bytes = 6400 (got $got)" [ "$got" -eq 6400 ]
+	"$LEAKTOP" report "$TMP/stripped2.lkt" --top 1 >"$TMP/stripped.txt"
+	check "separate debug info: file:line of the leak" grep -q 'leak_malloc_64x100  tests/targets/malloc.c:[0-9]' "$TMP/stripped.txt"
+fi
+
+# report -p: a live process started with the probe alone; the snapshot it
+# prints is taken now, not at the next interval, and shows the leak so far.
+if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
+	LD_PRELOAD=$PROBE LEAKTOP_INTERVAL=3600000 "$BUILD/targets/demo" 30 >/dev/null &
+	dpid=$!
+	sleep 1.5
+	"$LEAKTOP" report -p "$dpid" --format folded >"$TMP/live.folded" 2>"$TMP/live.err"
+	rc=$?
+	check "report -p PID: exits 0 on a live probed process (got $rc: $(head -c 100 "$TMP/live.err"))" [ $rc -eq 0 ]
+	got=$(sum_frames "$TMP/live.folded" leak_request_buffer)
+	check "report -p PID: a fresh snapshot shows leak_request_buffer growing (live_bytes $got > 0)" [ "$got" -gt 0 ]
+	kill "$dpid" 2>/dev/null
+	wait "$dpid" 2>/dev/null
+	# Killed, it ran no exit path: its segment stays, with its last
+	# snapshot, which report -p still shows, saying the process is gone.
+	"$LEAKTOP" report -p "$dpid" --format folded >"$TMP/gone.folded" 2>"$TMP/gone.err"
+	rc=$?
+	check "report -p PID of a killed process: exit 0 and one line saying it is gone (got $rc: $(head -c 100 "$TMP/gone.err"))" \
+		sh -c '[ "$1" -eq 0 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "is gone" "$2"' sh "$rc" "$TMP/gone.err"
+	find /dev/shm -maxdepth 1 -name "leaktop.$dpid.*" -delete
+	"$LEAKTOP" report -p "$dpid" >/dev/null 2>"$TMP/none.err"
+	rc=$?
+	check "report -p PID with no probe: exit 2, one line (got $rc)" \
+		[ $rc -eq 2 -a "$(stderr_lines "$TMP/none.err")" -eq 1 ]
+fi
+
 # A full /dev/shm: the probe reserves its whole segment at start, so it
 # fails there, says so in one line and lets the program run untracked and
 # unchanged. A private mount namespace gets a 1 MB tmpfs (root only).

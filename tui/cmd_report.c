@@ -42,7 +42,9 @@ static void load_live(struct profile *p, pid_t pid)
 	}
 	int alive = shm_process_alive(&src.rd);
 	if (state == LT_STATE_RUNNING && !alive)
-		fprintf(stderr, "leaktop: process %d is gone without exiting (killed?); this is its last snapshot\n",
+		fprintf(stderr,
+		        "leaktop: process %d is gone without exiting (killed?); this is its last "
+		        "snapshot\n",
 		        (int)pid);
 	for (int tries = 0; state == LT_STATE_RUNNING && alive && tries < 25; tries++) {
 		struct timespec ts = { 0, 100 * 1000000L };

@@ -62,7 +62,10 @@ static int own_segment(void)
  * mapping stays: other threads may still be writing to it. */
 static void release_name(void)
 {
-	if (own_segment() && !rec.cfg.launcher_pid && rec.shm_name[0]) {
+	/* Read now, not at start: a viewer that detaches gives its claim back
+	 * by zeroing launcher_pid in the segment. */
+	if (own_segment() && !__atomic_load_n(&rec.seg->launcher_pid, __ATOMIC_RELAXED) &&
+	    rec.shm_name[0]) {
 		shm_unlink(rec.shm_name);
 		rec.shm_name[0] = '\0';
 	}

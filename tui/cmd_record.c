@@ -77,7 +77,7 @@ int cmd_record(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct launch_opts lo = { 0 };
+	struct launch_opts lo = { .stdio_fd = -1 };
 	struct recorder_run r = { 0 };
 	char path[PATH_MAX], err[512];
 	const char *out = NULL;

@@ -66,6 +66,15 @@ static void child(int gate, int errfd, char *const argv[], const struct launch_o
 	if (r != 1)
 		_exit(127); /* released never: leaktop gave up */
 	close(gate);
+	if (o->stdio_fd >= 0 && (dup2(o->stdio_fd, 1) < 0 || dup2(o->stdio_fd, 2) < 0))
+		_exit(127);
+	if (o->stdin_null) {
+		int fd = open("/dev/null", O_RDONLY);
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(127);
+		if (fd > 2)
+			close(fd);
+	}
 
 	const char *old = getenv("LD_PRELOAD");
 	if (old && *old) {

@@ -14,6 +14,8 @@ struct launch_opts {
 	unsigned depth;       /* 0: the probe's default */
 	unsigned max_stacks;  /* 0: the probe's default */
 	int follow_exec;
+	int stdio_fd;   /* >= 0: the program's stdout and stderr go there */
+	int stdin_null; /* the program's stdin is /dev/null */
 };
 
 struct launch {

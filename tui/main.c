@@ -52,8 +52,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "record", cmd_record },
-		{ "report", cmd_report },
+		{ "record", cmd_record }, { "report", cmd_report }, { "list", cmd_list },
+		{ "run", cmd_run },       { "attach", cmd_attach },
 	};
 
 	opterr = 0; /* the commands report bad options themselves, in one line */

@@ -18,27 +18,27 @@
 #include <stddef.h>
 
 /* Every role, once: X(ENUM_SUFFIX, "name in theme files"). */
-#define THEME_ROLES(X)                         \
-	X(NORMAL, "normal")                    \
-	X(HEADER, "header")                    \
-	X(HEADER_VALUE, "header_value")        \
-	X(TABLE_HEADER, "table_header")        \
-	X(SORT_COLUMN, "sort_column")          \
-	X(SELECTED, "selected")                \
-	X(FOOTER_KEY, "footer_key")            \
-	X(FOOTER_LABEL, "footer_label")        \
-	X(LEAK, "leak")                        \
-	X(CACHE, "cache")                      \
-	X(STABLE, "stable")                    \
-	X(SHRINKING, "shrinking")              \
-	X(SPARK, "spark")                      \
-	X(TROUGH, "trough")                    \
-	X(FLAME_A, "flame_a")                  \
-	X(FLAME_B, "flame_b")                  \
-	X(FLAME_C, "flame_c")                  \
-	X(MATCH, "match")                      \
-	X(DIM, "dim")                          \
-	X(WARNING, "warning")                  \
+#define THEME_ROLES(X)                  \
+	X(NORMAL, "normal")             \
+	X(HEADER, "header")             \
+	X(HEADER_VALUE, "header_value") \
+	X(TABLE_HEADER, "table_header") \
+	X(SORT_COLUMN, "sort_column")   \
+	X(SELECTED, "selected")         \
+	X(FOOTER_KEY, "footer_key")     \
+	X(FOOTER_LABEL, "footer_label") \
+	X(LEAK, "leak")                 \
+	X(CACHE, "cache")               \
+	X(STABLE, "stable")             \
+	X(SHRINKING, "shrinking")       \
+	X(SPARK, "spark")               \
+	X(TROUGH, "trough")             \
+	X(FLAME_A, "flame_a")           \
+	X(FLAME_B, "flame_b")           \
+	X(FLAME_C, "flame_c")           \
+	X(MATCH, "match")               \
+	X(DIM, "dim")                   \
+	X(WARNING, "warning")           \
 	X(ERROR, "error")
 
 #define THEME_ENUM(e, name) ROLE_##e,
@@ -50,12 +50,12 @@ struct style {
 	unsigned attrs; /* THEME_BOLD | ... */
 };
 
-#define THEME_BOLD 1u
-#define THEME_DIM 2u
+#define THEME_BOLD      1u
+#define THEME_DIM       2u
 #define THEME_UNDERLINE 4u
-#define THEME_REVERSE 8u
-#define THEME_STANDOUT 16u
-#define THEME_ITALIC 32u
+#define THEME_REVERSE   8u
+#define THEME_STANDOUT  16u
+#define THEME_ITALIC    32u
 
 struct theme {
 	char name[64];

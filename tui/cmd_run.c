@@ -1,0 +1,170 @@
+/* cmd_run.c - `leaktop run` and `leaktop attach`: the live view.
+ *
+ * run starts the program with the probe behind the launcher's gate, sends
+ * its stdout and stderr to a log file (the view owns the terminal) and its
+ * stdin from /dev/null unless --stdin, then hands the terminal to ui.c.
+ * attach opens the view on a process that already has the probe. The theme
+ * is loaded first, so a bad one is an error before the terminal changes. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "launch.h"
+#include "ui.h"
+#include "xalloc.h"
+
+/* `theme = NAME` in ~/.config/leaktop/leaktop.conf, if any. */
+static const char *configured_theme(char *buf, size_t n)
+{
+	char path[PATH_MAX], line[256];
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(path, sizeof path, "%s/leaktop/leaktop.conf", xdg);
+	else if (home && *home)
+		snprintf(path, sizeof path, "%s/.config/leaktop/leaktop.conf", home);
+	else
+		return NULL;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	const char *found = NULL;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, " theme = %63s", buf) == 1 && n > 64)
+			found = buf;
+	fclose(f);
+	return found;
+}
+
+static void load_theme(struct app *a, const char *name)
+{
+	char err[512], conf[128];
+	if (!name)
+		name = configured_theme(conf, sizeof conf);
+	if (!name) {
+		theme_default(&a->theme);
+		return;
+	}
+	if (theme_load(&a->theme, name, err, sizeof err) < 0)
+		die("%s", err);
+}
+
+static int run_or_attach(int argc, char **argv, int attach)
+{
+	static const struct option opts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "theme", required_argument, NULL, 'T' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "stdin", no_argument, NULL, 'S' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "follow-exec", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = attach ? "attach" : "run";
+	struct launch_opts lo = { .stdio_fd = -1, .stdin_null = 1 };
+	const char *theme = NULL, *out = NULL;
+	struct app *a = xcalloc(1, sizeof *a);
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			lo.interval_ms =
+			    (unsigned)parse_ulong("--interval", optarg, LT_TICK_MS, 3600000);
+			a->refresh_ms = lo.interval_ms;
+			break;
+		case 'T': theme = optarg; break;
+		case 'o': out = optarg; break;
+		case 'S': lo.stdin_null = 0; break;
+		case 'd':
+			lo.depth = (unsigned)parse_ulong("--depth", optarg, 1, LT_DEPTH_MAX);
+			break;
+		case 'f': lo.follow_exec = 1; break;
+		case 'h':
+			puts(attach ? "usage: leaktop attach [--theme NAME] PID"
+			            : "usage: leaktop run [--interval MS] [--theme NAME] [--output "
+			              "FILE] [--stdin]\n"
+			              "                   [--depth N] [--follow-exec] -- PROGRAM "
+			              "[ARGS...]");
+			return 0;
+		default: die_bad_option(cmd, c, argv);
+		}
+	}
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
+		die("%s: the live view needs a terminal (use 'leaktop record' or 'leaktop report "
+		    "-p')",
+		    cmd);
+	load_theme(a, theme);
+	a->prof = profile_new();
+	if (!a->prof)
+		die("out of memory");
+
+	if (attach) {
+		if (optind + 1 != argc)
+			die("attach: give one PID (leaktop attach PID)");
+		a->pid = (pid_t)parse_ulong("attach", argv[optind], 1, 1u << 30);
+		char err[256];
+		if (source_open(&a->src, a->pid, err, sizeof err) < 0)
+			die("%s", err);
+		a->attached = 1;
+		int status = ui_run(a);
+		profile_free(a->prof);
+		free(a);
+		return status;
+	}
+
+	if (optind >= argc)
+		die("run: no program given (leaktop run [OPTIONS] -- PROGRAM [ARGS...])");
+	char **prog = argv + optind;
+	char path[PATH_MAX], err[512];
+	if (out) {
+		snprintf(path, sizeof path, "%s", out);
+		lo.stdio_fd =
+		    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	} else {
+		char base[PATH_MAX];
+		snprintf(base, sizeof base, "%s", prog[0]);
+		snprintf(path, sizeof path, "leaktop.%s.%d.log", basename(base), (int)getpid());
+		lo.stdio_fd =
+		    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	if (lo.stdio_fd < 0)
+		die("%s: %s", path, strerror(errno));
+	struct launch l;
+	if (launch_prepare(&l, prog, &lo, err, sizeof err) < 0)
+		die("%s", err);
+	close(lo.stdio_fd);
+	if (launch_go(&l, prog[0], err, sizeof err) < 0)
+		die("%s", err);
+	a->pid = a->child = l.pid;
+	a->log_path = path;
+	/* cbreak mode: ^C still sends SIGINT; the view must survive it and
+	 * restore the terminal through q, not die mid-screen. */
+	signal(SIGINT, SIG_IGN);
+	int status = ui_run(a);
+	if (!a->detach)
+		launch_gc_segments();
+	profile_free(a->prof);
+	free(a);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	return run_or_attach(argc, argv, 0);
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	return run_or_attach(argc, argv, 1);
+}

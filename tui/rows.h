@@ -1,0 +1,68 @@
+/* rows.h - the rows of the viewer's tables: snapshots grouped and measured.
+ *
+ * Ownership: a struct rows owns its rows and their labels; rows_build
+ * rebuilds them all from a profile (which it only reads).
+ *
+ * A row is one group of stacks: one stack (GROUP_STACK), every stack whose
+ * top frame is the same function (GROUP_FUNCTION: the top frame is the
+ * first frame outside libc, libstdc++ and allocator wrappers, so rows name
+ * the program's own code), or every stack whose top frame is in the same
+ * module (GROUP_MODULE). */
+#ifndef LEAKTOP_ROWS_H
+#define LEAKTOP_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "growth.h"
+#include "shared/profile.h"
+
+#define ROW_SPARK 16 /* samples of history kept per row for its sparkline */
+
+enum group_mode { GROUP_FUNCTION, GROUP_STACK, GROUP_MODULE, GROUP_COUNT };
+
+enum row_col { COL_LIVE, COL_BLOCKS, COL_GROWTH, COL_ALLOCS_S, COL_TOTAL, COL_COUNT };
+
+struct row {
+	char *label;        /* function, module or stack top; owned */
+	char *where;        /* file:line or module of the top frame; owned, may be "" */
+	uint32_t stack;     /* the row's biggest stack (for the detail view) */
+	uint32_t nstacks;   /* stacks in the row */
+	struct lt_counts c; /* at the current snapshot, minus the baseline if any */
+	double allocs_per_s;
+	struct growth g;
+	double spark[ROW_SPARK]; /* live bytes, oldest first */
+	int nspark;
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+	uint32_t *row_of; /* per stack id: row index + 1, 0 = none (scratch) */
+	size_t row_of_cap;
+};
+
+/* Rebuilds r from snapshots [last - window + 1, last] of p, grouped by g,
+ * keeping rows whose label or module contains filter (NULL: all). With
+ * base, counts are the change since that snapshot. */
+void rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t window,
+                enum group_mode g, const struct snapshot *base, const char *filter);
+
+/* Sorts by column (largest first unless invert); COL_GROWTH sorts by the
+ * growth score, so leaks come first. */
+void rows_sort(struct rows *r, enum row_col col, int invert);
+
+void rows_free(struct rows *r);
+
+/* Whether a frame is an allocator's own (libc, libstdc++, operator new,
+ * std::allocator...), skipped when finding a stack's top frame. */
+int rows_is_allocator_frame(const struct frame_sym *s);
+
+/* Index in st of the stack's top frame (see above); 0 when every frame is
+ * an allocator's. */
+uint32_t rows_top_frame(const struct profile *p, const struct prof_stack *st);
+
+const char *rows_group_name(enum group_mode g);
+const char *rows_col_name(enum row_col c);
+
+#endif

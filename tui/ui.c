@@ -1,0 +1,608 @@
+/* ui.c - the viewer's loop: poll, draw, read a key, dispatch.
+ *
+ * One thread, one loop: getch() waits at most 100 ms, so keys, the
+ * program's exit and new snapshots are all seen within a tenth of a second.
+ * Resizes arrive as KEY_RESIZE in the same loop (no signal-handler work).
+ * Drawing goes through curses' own diffing, so an unchanged screen sends
+ * nothing over ssh. While attached, the viewer asks the probe for a
+ * snapshot every refresh (at most 4 a second), and keeps the last
+ * KEEP_SNAPS of them. */
+#define _GNU_SOURCE
+#include "ui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+#define KEEP_SNAPS    600 /* two and a half minutes at four a second */
+#define GROWTH_WINDOW 40
+#define MIN_COLS      80
+#define MIN_LINES     24
+#define HEADER_LINES  3
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int ui_top(void)
+{
+	return HEADER_LINES + 1;
+}
+
+int ui_bottom(void)
+{
+	return LINES - 2;
+}
+
+void ui_bytes(char *buf, size_t n, double b)
+{
+	const char *sign = b < 0 ? "-" : "";
+	double a = b < 0 ? -b : b;
+	if (a < 1024)
+		snprintf(buf, n, "%s%.0fB", sign, a);
+	else if (a < 1024 * 1024)
+		snprintf(buf, n, "%s%.*fK", sign, a < 10 * 1024 ? 1 : 0, a / 1024);
+	else if (a < 1024.0 * 1024 * 1024)
+		snprintf(buf, n, "%s%.*fM", sign, a < 10 * 1024 * 1024 ? 1 : 0, a / (1024 * 1024));
+	else
+		snprintf(buf, n, "%s%.1fG", sign, a / (1024.0 * 1024 * 1024));
+}
+
+/* Eight heights of block, or of ASCII when the locale is not UTF-8. */
+void ui_spark(int y, int x, const double *v, int n, int width, int utf8)
+{
+	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583", "\u2584",
+		                              "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char ascii[] = "_.-~=+*#";
+	if (n <= 0 || width <= 0)
+		return;
+	int from = n > width ? n - width : 0;
+	double lo = v[from], hi = v[from];
+	for (int i = from; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	move(y, x);
+	for (int i = from; i < n; i++) {
+		int level =
+		    hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7.0 + 0.5) : (v[i] > 0 ? 3 : 0);
+		if (utf8)
+			addstr(blocks[level]);
+		else
+			addch((chtype)(unsigned char)ascii[level]);
+	}
+}
+
+static void cleanup_terminal(void)
+{
+	if (!isendwin())
+		endwin();
+}
+
+void ui_rebuild_rows(struct app *a)
+{
+	if (!a->prof->nsnaps) {
+		rows_build(&a->rows, a->prof, 0, 0, a->group, NULL, NULL);
+		return;
+	}
+	rows_build(&a->rows, a->prof, a->prof->nsnaps - 1, GROWTH_WINDOW, a->group,
+	           a->has_base ? &a->base : NULL, a->filter);
+	rows_sort(&a->rows, a->view == VIEW_GROWTH ? COL_GROWTH : a->sort, a->invert);
+	if (a->selected >= (int)a->rows.n)
+		a->selected = a->rows.n ? (int)a->rows.n - 1 : 0;
+}
+
+/* RSS and thread count of the watched process, from /proc. */
+static void read_proc_status(struct app *a)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)a->pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long long v;
+		if (sscanf(line, "VmRSS: %llu", &v) == 1)
+			a->rss_kb = v;
+		else if (sscanf(line, "Threads: %llu", &v) == 1)
+			a->threads = v;
+	}
+	fclose(f);
+}
+
+static void trim_snapshots(struct profile *p)
+{
+	if (p->nsnaps <= KEEP_SNAPS + 64)
+		return;
+	uint32_t drop = p->nsnaps - KEEP_SNAPS;
+	for (uint32_t i = 0; i < drop; i++)
+		free(p->snaps[i].e);
+	memmove(p->snaps, p->snaps + drop, (p->nsnaps - drop) * sizeof *p->snaps);
+	p->nsnaps -= drop;
+	if (p->nticks > 100000) {
+		uint64_t keep = 50000;
+		memmove(p->ticks, p->ticks + (p->nticks - keep), keep * sizeof *p->ticks);
+		p->nticks = keep;
+	}
+}
+
+static void poll_source(struct app *a)
+{
+	char err[256];
+	if (!a->attached) {
+		if (source_open(&a->src, a->pid, err, sizeof err) < 0)
+			return;
+		a->attached = 1;
+	}
+	if (source_follow(&a->src, a->prof))
+		a->has_base = 0;
+	uint32_t want = a->refresh_ms < 250 ? 250 : a->refresh_ms;
+	if (want > a->src.rd.hdr.interval_ms)
+		want = a->src.rd.hdr.interval_ms;
+	shm_want_interval(&a->src.rd, want, (now_ms() + 3000) * 1000000ull);
+	int r = source_poll(&a->src, a->prof, err, sizeof err);
+	if (r < 0) {
+		snprintf(a->gone, sizeof a->gone, "%s", err);
+		return;
+	}
+	int status;
+	uint32_t state = source_state(&a->src, &status);
+	if (state == LT_STATE_EXITED && a->prof->end == PROF_RUNNING) {
+		a->prof->end = PROF_EXITED;
+		a->prof->end_code = status;
+	}
+	if (a->prof->end == PROF_RUNNING && !a->child && !shm_process_alive(&a->src.rd))
+		snprintf(a->gone, sizeof a->gone,
+		         "process %d is gone (killed?); showing its last snapshot", (int)a->pid);
+	if (r > 0) {
+		trim_snapshots(a->prof);
+		ui_rebuild_rows(a);
+	}
+	if (a->prof->end == PROF_RUNNING)
+		read_proc_status(a);
+}
+
+static void reap_child(struct app *a)
+{
+	int status;
+	if (!a->child || a->child_done || waitpid(a->child, &status, WNOHANG) != a->child)
+		return;
+	a->child_done = 1;
+	a->child_status = status;
+	if (WIFEXITED(status)) {
+		a->prof->end = PROF_EXITED;
+		a->prof->end_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		a->prof->end = PROF_SIGNALED;
+		a->prof->end_code = WTERMSIG(status);
+	}
+}
+
+static void state_text(const struct app *a, char *buf, size_t n)
+{
+	switch (a->prof->end) {
+	case PROF_EXITED: snprintf(buf, n, "exited %d", a->prof->end_code); break;
+	case PROF_SIGNALED: snprintf(buf, n, "killed by %s", strsignal(a->prof->end_code)); break;
+	default:
+		snprintf(buf, n, "%s", a->gone[0] ? "gone" : a->attached ? "running" : "starting");
+		break;
+	}
+}
+
+static void draw_header(struct app *a)
+{
+	const struct profile *p = a->prof;
+	const struct snapshot *s = p->nsnaps ? &p->snaps[p->nsnaps - 1] : NULL;
+	char st[64], b1[32], b2[32], b3[32];
+	const char *prog = p->program ? strrchr(p->program, '/') : NULL;
+	prog = prog ? prog + 1 : p->program ? p->program : "?";
+
+	uint64_t up = 0;
+	if (s && s->time_ns > p->start_ns)
+		up = (s->time_ns - p->start_ns) / 1000000000ull;
+	state_text(a, st, sizeof st);
+	attrset(theme_attr(ROLE_HEADER));
+	mvhline(0, 0, ' ', COLS);
+	mvprintw(0, 0, "leaktop  %s (pid %d)  %s  up %llu:%02llu:%02llu  refresh %.1fs%s%s", prog,
+	         (int)a->pid, st, (unsigned long long)(up / 3600),
+	         (unsigned long long)(up / 60 % 60), (unsigned long long)(up % 60),
+	         a->refresh_ms / 1000.0, a->paused ? "  [PAUSED]" : "",
+	         a->has_base ? "  [vs BASELINE]" : "");
+	attrset(theme_attr(ROLE_NORMAL));
+	move(1, 0);
+	clrtoeol();
+	if (s) {
+		ui_bytes(b1, sizeof b1, (double)s->totals.live_bytes);
+		ui_bytes(b2, sizeof b2, (double)a->rss_kb * 1024);
+		double rate = 0;
+		if (p->nsnaps >= 2) {
+			const struct snapshot *o = &p->snaps[p->nsnaps > 8 ? p->nsnaps - 8 : 0];
+			double dt = (double)(s->time_ns - o->time_ns) / 1e9;
+			rate = dt > 0 ? (double)(s->totals.alloc_calls - o->totals.alloc_calls) / dt
+			              : 0;
+		}
+		printw("heap ");
+		attrset(theme_attr(ROLE_HEADER_VALUE));
+		printw("%s", b1);
+		attrset(theme_attr(ROLE_NORMAL));
+		printw(" in %llu blocks  RSS %s  allocs %.0f/s  threads %llu  group %s",
+		       (unsigned long long)s->totals.live_blocks, b2, rate,
+		       (unsigned long long)a->threads, rows_group_name(a->group));
+		if (a->log_path)
+			printw("  log %s", a->log_path);
+	} else {
+		printw("waiting for the first snapshot...");
+	}
+	/* Line 2: the total live heap over the last ticks, one a column. */
+	move(2, 0);
+	clrtoeol();
+	int width = COLS - 34;
+	if (p->nticks >= 2 && width > 8) {
+		uint64_t n = p->nticks < (uint64_t)width ? p->nticks : (uint64_t)width;
+		double *v = xcalloc(n, sizeof *v), *t = xcalloc(n, sizeof *t);
+		for (uint64_t i = 0; i < n; i++) {
+			const struct lt_tick *tk = &p->ticks[p->nticks - n + i];
+			v[i] = (double)tk->live_bytes;
+			t[i] = (double)(tk->time_ns - p->ticks[p->nticks - n].time_ns) / 1e9;
+		}
+		struct growth g;
+		growth_analyse(t, v, n, &g);
+		attrset(theme_attr(ROLE_SPARK));
+		ui_spark(2, 0, v, (int)n, width, a->utf8);
+		ui_bytes(b3, sizeof b3, g.trough_bytes_per_s);
+		attrset(theme_attr(g.verdict == VERDICT_LEAK ? ROLE_LEAK : ROLE_TROUGH));
+		mvprintw(2, width + 1, " troughs %s/s: %s", b3, growth_verdict_name(g.verdict));
+		free(v);
+		free(t);
+	}
+	attrset(theme_attr(ROLE_NORMAL));
+}
+
+static const struct {
+	const char *key, *label;
+} footer_keys[] = {
+	{ "F1", "Help" },   { "Tab", "View" }, { "t", "Top" },     { "g", "Growth" },
+	{ "l", "Log" },     { "F6", "Sort" },  { "F4", "Filter" }, { "/", "Search" },
+	{ "Spc", "Pause" }, { "q", "Quit" },
+};
+
+static void draw_footer(struct app *a)
+{
+	move(LINES - 1, 0);
+	clrtoeol();
+	if (a->msg[0] || a->gone[0]) {
+		attrset(theme_attr(a->gone[0] ? ROLE_WARNING : ROLE_NORMAL));
+		printw("%s", a->msg[0] ? a->msg : a->gone);
+		attrset(theme_attr(ROLE_NORMAL));
+		return;
+	}
+	for (size_t i = 0; i < sizeof footer_keys / sizeof footer_keys[0]; i++) {
+		if (!a->log_path && !strcmp(footer_keys[i].key, "l"))
+			continue;
+		attrset(theme_attr(ROLE_FOOTER_KEY));
+		printw("%s", footer_keys[i].key);
+		attrset(theme_attr(ROLE_FOOTER_LABEL));
+		printw("%-6s", footer_keys[i].label);
+	}
+	attrset(theme_attr(ROLE_NORMAL));
+}
+
+static void draw(struct app *a)
+{
+	erase();
+	if (COLS < MIN_COLS || LINES < MIN_LINES) {
+		mvprintw(0, 0, "terminal too small: %dx%d, leaktop needs %dx%d", COLS, LINES,
+		         MIN_COLS, MIN_LINES);
+		mvprintw(1, 0, "q quits");
+		refresh();
+		return;
+	}
+	draw_header(a);
+	switch (a->view) {
+	case VIEW_TOP: view_top_draw(a); break;
+	case VIEW_GROWTH: view_growth_draw(a); break;
+	case VIEW_LOG: view_log_draw(a); break;
+	case VIEW_DETAIL: view_detail_draw(a); break;
+	case VIEW_HELP: view_help_draw(a); break;
+	default: break;
+	}
+	draw_footer(a);
+	refresh();
+}
+
+int ui_prompt(struct app *a, const char *label, char *buf, size_t n)
+{
+	size_t len = strlen(buf);
+	(void)a;
+	curs_set(1);
+	timeout(-1);
+	for (;;) {
+		move(LINES - 1, 0);
+		clrtoeol();
+		printw("%s%s", label, buf);
+		refresh();
+		int ch = getch();
+		if (ch == 27) {
+			curs_set(0);
+			timeout(100);
+			return -1;
+		}
+		if (ch == '\n' || ch == KEY_ENTER)
+			break;
+		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len)
+			buf[--len] = '\0';
+		else if (ch >= 32 && ch < 127 && len + 1 < n) {
+			buf[len++] = (char)ch;
+			buf[len] = '\0';
+		}
+	}
+	curs_set(0);
+	timeout(100);
+	return 0;
+}
+
+static void search_next(struct app *a, int from)
+{
+	if (!a->search[0])
+		return;
+	for (size_t k = 0; k < a->rows.n; k++) {
+		size_t i = ((size_t)from + k) % a->rows.n;
+		if (strcasestr(a->rows.v[i].label, a->search) ||
+		    strcasestr(a->rows.v[i].where, a->search)) {
+			a->selected = (int)i;
+			return;
+		}
+	}
+	snprintf(a->msg, sizeof a->msg, "no row matches \"%s\"", a->search);
+}
+
+int ui_table_key(struct app *a, int ch, int shown)
+{
+	int n = (int)a->rows.n;
+	switch (ch) {
+	case KEY_UP:
+	case 'k': a->selected--; break;
+	case KEY_DOWN:
+	case 'j': a->selected++; break;
+	case KEY_PPAGE: a->selected -= shown; break;
+	case KEY_NPAGE: a->selected += shown; break;
+	case KEY_HOME: a->selected = 0; break;
+	case KEY_END: a->selected = n - 1; break;
+	case KEY_F(6):
+	case '>':
+		a->sort = (enum row_col)((a->sort + 1) % COL_COUNT);
+		ui_rebuild_rows(a);
+		break;
+	case '<':
+		a->sort = (enum row_col)((a->sort + COL_COUNT - 1) % COL_COUNT);
+		ui_rebuild_rows(a);
+		break;
+	case 'I':
+		a->invert = !a->invert;
+		ui_rebuild_rows(a);
+		break;
+	case '/':
+		if (ui_prompt(a, "search: ", a->search, sizeof a->search) == 0)
+			search_next(a, a->selected);
+		break;
+	case 'n': search_next(a, a->selected + 1); break;
+	case '\n':
+	case KEY_ENTER:
+		if (n) {
+			a->detail_stack = a->rows.v[a->selected].stack;
+			a->back = a->view;
+			a->view = VIEW_DETAIL;
+		}
+		break;
+	default: return 0;
+	}
+	if (a->selected >= n)
+		a->selected = n - 1;
+	if (a->selected < 0)
+		a->selected = 0;
+	if (a->selected < a->scroll)
+		a->scroll = a->selected;
+	if (shown > 0 && a->selected >= a->scroll + shown)
+		a->scroll = a->selected - shown + 1;
+	return 1;
+}
+
+static void set_view(struct app *a, enum view_id v)
+{
+	if (v == VIEW_LOG && !a->log_path)
+		return;
+	if (v == VIEW_DETAIL || v == VIEW_HELP)
+		a->back = a->view == VIEW_DETAIL || a->view == VIEW_HELP ? a->back : a->view;
+	a->view = v;
+	a->selected = 0;
+	a->scroll = 0;
+	ui_rebuild_rows(a);
+}
+
+static void cycle_view(struct app *a, int dir)
+{
+	static const enum view_id order[] = { VIEW_TOP, VIEW_GROWTH, VIEW_LOG };
+	int n = (int)(sizeof order / sizeof order[0]), at = 0;
+	for (int i = 0; i < n; i++)
+		if (order[i] == a->view)
+			at = i;
+	for (int k = 0; k < n; k++) {
+		at = (at + dir + n) % n;
+		if (order[at] != VIEW_LOG || a->log_path)
+			break;
+	}
+	set_view(a, order[at]);
+}
+
+static void set_baseline(struct app *a)
+{
+	if (!a->prof->nsnaps)
+		return;
+	free(a->base.e);
+	const struct snapshot *s = &a->prof->snaps[a->prof->nsnaps - 1];
+	a->base = *s;
+	a->base.e = xcalloc(s->n ? s->n : 1, sizeof *s->e);
+	memcpy(a->base.e, s->e, s->n * sizeof *s->e);
+	a->has_base = 1;
+	snprintf(a->msg, sizeof a->msg,
+	         "baseline set: tables show the change since now (B clears)");
+}
+
+/* Keys every view shares; returns 1 when ch was one of them. */
+static int common_key(struct app *a, int ch)
+{
+	switch (ch) {
+	case 'q': a->quit = 1; return 1;
+	case 'd': a->quit = a->detach = 1; return 1;
+	case '\t': cycle_view(a, 1); return 1;
+	case KEY_BTAB: cycle_view(a, -1); return 1;
+	case 't': set_view(a, VIEW_TOP); return 1;
+	case 'g': set_view(a, VIEW_GROWTH); return 1;
+	case 'l': set_view(a, VIEW_LOG); return 1;
+	case '?':
+	case KEY_F(1): set_view(a, VIEW_HELP); return 1;
+	case ' ':
+		a->paused = !a->paused;
+		snprintf(a->msg, sizeof a->msg, "%s", a->paused ? "paused: space resumes" : "");
+		return 1;
+	case '+': a->refresh_ms = a->refresh_ms > 200 ? a->refresh_ms / 2 : 100; return 1;
+	case '-': a->refresh_ms = a->refresh_ms < 5000 ? a->refresh_ms * 2 : 10000; return 1;
+	case 'b':
+		set_baseline(a);
+		ui_rebuild_rows(a);
+		return 1;
+	case 'B':
+		a->has_base = 0;
+		ui_rebuild_rows(a);
+		return 1;
+	case 'G':
+		a->group = (enum group_mode)((a->group + 1) % GROUP_COUNT);
+		a->selected = a->scroll = 0;
+		ui_rebuild_rows(a);
+		snprintf(a->msg, sizeof a->msg, "grouped by %s", rows_group_name(a->group));
+		return 1;
+	case KEY_F(4):
+	case '\\':
+		if (ui_prompt(a, "filter (function or module, empty clears): ", a->filter,
+		              sizeof a->filter) == 0) {
+			a->selected = a->scroll = 0;
+			ui_rebuild_rows(a);
+		}
+		return 1;
+	case KEY_RESIZE: return 1;
+	default: return 0;
+	}
+}
+
+static void dispatch_key(struct app *a, int ch)
+{
+	int used = 0;
+	switch (a->view) {
+	case VIEW_TOP: used = view_top_key(a, ch); break;
+	case VIEW_GROWTH: used = view_growth_key(a, ch); break;
+	case VIEW_LOG: used = view_log_key(a, ch); break;
+	case VIEW_DETAIL: used = view_detail_key(a, ch); break;
+	case VIEW_HELP: used = view_help_key(a, ch); break;
+	default: break;
+	}
+	if (!used)
+		common_key(a, ch);
+}
+
+/* `q` in `leaktop run`: the program gets SIGTERM, and SIGKILL after 2 s. */
+static void stop_child(struct app *a)
+{
+	if (!a->child || a->child_done)
+		return;
+	kill(a->child, SIGTERM);
+	for (int i = 0; i < 200 && !a->child_done; i++) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+		reap_child(a);
+	}
+	if (!a->child_done) {
+		kill(a->child, SIGKILL);
+		waitpid(a->child, &a->child_status, 0);
+		a->child_done = 1;
+	}
+}
+
+int ui_run(struct app *a)
+{
+	setlocale(LC_ALL, "");
+	a->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+	if (!a->refresh_ms)
+		a->refresh_ms = 1000;
+	if (!initscr())
+		die("cannot initialise the terminal (TERM=%s)",
+		    getenv("TERM") ? getenv("TERM") : "");
+	die_cleanup = cleanup_terminal;
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	if (has_colors()) {
+		start_color();
+		use_default_colors();
+	}
+	theme_apply(&a->theme);
+	timeout(100);
+
+	uint64_t next = 0;
+	while (!a->quit) {
+		reap_child(a);
+		uint64_t now = now_ms();
+		if (!a->paused && now >= next) {
+			poll_source(a);
+			next = now + a->refresh_ms;
+		}
+		draw(a);
+		int ch = getch();
+		if (ch != ERR) {
+			if (ch != KEY_RESIZE)
+				a->msg[0] = '\0';
+			dispatch_key(a, ch);
+		}
+	}
+	endwin();
+	die_cleanup = NULL;
+
+	int status = 0;
+	if (a->child) {
+		if (a->detach && !a->child_done) {
+			/* The probe unlinks its own segment at exit from now on. */
+			if (a->attached)
+				__atomic_store_n(&a->src.rd.ctl->launcher_pid, 0, __ATOMIC_RELAXED);
+			fprintf(
+			    stderr,
+			    "leaktop: detached; %d runs on with the probe (leaktop attach %d)\n",
+			    (int)a->child, (int)a->child);
+		} else {
+			stop_child(a);
+			reap_child(a);
+			status = WIFEXITED(a->child_status)     ? WEXITSTATUS(a->child_status)
+			         : WIFSIGNALED(a->child_status) ? 128 + WTERMSIG(a->child_status)
+			                                        : 0;
+		}
+	}
+	if (a->attached)
+		source_close(&a->src);
+	rows_free(&a->rows);
+	free(a->base.e);
+	return status;
+}

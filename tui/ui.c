@@ -275,9 +275,9 @@ static void draw_header(struct app *a)
 static const struct {
 	const char *key, *label;
 } footer_keys[] = {
-	{ "F1", "Help" },   { "Tab", "View" }, { "t", "Top" },     { "g", "Growth" },
-	{ "l", "Log" },     { "F6", "Sort" },  { "F4", "Filter" }, { "/", "Search" },
-	{ "Spc", "Pause" }, { "q", "Quit" },
+	{ "F1", "Help" },  { "Tab", "View" },  { "t", "Top" },   { "g", "Growth" },
+	{ "f", "Flame" },  { "l", "Log" },     { "F6", "Sort" }, { "F4", "Filter" },
+	{ "/", "Search" }, { "Spc", "Pause" }, { "q", "Quit" },
 };
 
 static void draw_footer(struct app *a)
@@ -296,7 +296,7 @@ static void draw_footer(struct app *a)
 		attrset(theme_attr(ROLE_FOOTER_KEY));
 		printw("%s", footer_keys[i].key);
 		attrset(theme_attr(ROLE_FOOTER_LABEL));
-		printw("%-6s", footer_keys[i].label);
+		printw("%s ", footer_keys[i].label);
 	}
 	attrset(theme_attr(ROLE_NORMAL));
 }
@@ -315,6 +315,7 @@ static void draw(struct app *a)
 	switch (a->view) {
 	case VIEW_TOP: view_top_draw(a); break;
 	case VIEW_GROWTH: view_growth_draw(a); break;
+	case VIEW_FLAME: view_flame_draw(a); break;
 	case VIEW_LOG: view_log_draw(a); break;
 	case VIEW_DETAIL: view_detail_draw(a); break;
 	case VIEW_HELP: view_help_draw(a); break;
@@ -435,7 +436,7 @@ static void set_view(struct app *a, enum view_id v)
 
 static void cycle_view(struct app *a, int dir)
 {
-	static const enum view_id order[] = { VIEW_TOP, VIEW_GROWTH, VIEW_LOG };
+	static const enum view_id order[] = { VIEW_TOP, VIEW_GROWTH, VIEW_FLAME, VIEW_LOG };
 	int n = (int)(sizeof order / sizeof order[0]), at = 0;
 	for (int i = 0; i < n; i++)
 		if (order[i] == a->view)
@@ -472,6 +473,7 @@ static int common_key(struct app *a, int ch)
 	case KEY_BTAB: cycle_view(a, -1); return 1;
 	case 't': set_view(a, VIEW_TOP); return 1;
 	case 'g': set_view(a, VIEW_GROWTH); return 1;
+	case 'f': set_view(a, VIEW_FLAME); return 1;
 	case 'l': set_view(a, VIEW_LOG); return 1;
 	case '?':
 	case KEY_F(1): set_view(a, VIEW_HELP); return 1;
@@ -514,6 +516,7 @@ static void dispatch_key(struct app *a, int ch)
 	switch (a->view) {
 	case VIEW_TOP: used = view_top_key(a, ch); break;
 	case VIEW_GROWTH: used = view_growth_key(a, ch); break;
+	case VIEW_FLAME: used = view_flame_key(a, ch); break;
 	case VIEW_LOG: used = view_log_key(a, ch); break;
 	case VIEW_DETAIL: used = view_detail_key(a, ch); break;
 	case VIEW_HELP: used = view_help_key(a, ch); break;

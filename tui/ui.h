@@ -77,6 +77,8 @@ void view_top_draw(struct app *a);
 int view_top_key(struct app *a, int ch);
 void view_growth_draw(struct app *a);
 int view_growth_key(struct app *a, int ch);
+void view_flame_draw(struct app *a);
+int view_flame_key(struct app *a, int ch);
 void view_log_draw(struct app *a);
 int view_log_key(struct app *a, int ch);
 void view_detail_draw(struct app *a);

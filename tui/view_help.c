@@ -6,7 +6,9 @@
 
 static const char *const help[][2] = {
 	{ "Tab / Shift-Tab", "next / previous view" },
-	{ "t  g  l", "top table, growth ranking, program log (leaktop run)" },
+	{ "t  g  f  l", "top table, growth ranking, flame graph, program log (leaktop run)" },
+	{ "flame: arrows or h j k l", "move to the caller, the biggest callee, left and right" },
+	{ "flame: Enter  Esc  m", "zoom in, zoom out, live bytes or allocation counts" },
 	{ "Enter", "the selected row's full stack and history (Esc back)" },
 	{ "Up Down j k PgUp PgDn Home End", "move the selection" },
 	{ "F6  <  >", "sort column (top table)" },

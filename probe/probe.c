@@ -19,7 +19,9 @@
 #define _GNU_SOURCE
 #include "probe.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -62,10 +64,16 @@ static int own_segment(void)
  * mapping stays: other threads may still be writing to it. */
 static void release_name(void)
 {
+	if (!own_segment() || !rec.shm_name[0])
+		return;
 	/* Read now, not at start: a viewer that detaches gives its claim back
 	 * by zeroing launcher_pid in the segment. */
-	if (own_segment() && !__atomic_load_n(&rec.seg->launcher_pid, __ATOMIC_RELAXED) &&
-	    rec.shm_name[0]) {
+	pid_t launcher = __atomic_load_n(&rec.seg->launcher_pid, __ATOMIC_RELAXED);
+	/* A launcher that died first (its terminal went away) will never
+	 * unlink the segment: then this process does. */
+	if (launcher && kill(launcher, 0) < 0 && errno == ESRCH)
+		launcher = 0;
+	if (!launcher) {
 		shm_unlink(rec.shm_name);
 		rec.shm_name[0] = '\0';
 	}

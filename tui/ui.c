@@ -26,6 +26,7 @@
 #include "xalloc.h"
 
 #define KEEP_SNAPS    600 /* two and a half minutes at four a second */
+#define SAMPLE_MS     250 /* how often the viewer asks for and reads a snapshot */
 #define GROWTH_WINDOW 40
 #define MIN_COLS      80
 #define MIN_LINES     24
@@ -85,6 +86,15 @@ void ui_spark(int y, int x, const double *v, int n, int width, int utf8)
 		else
 			addch((chtype)(unsigned char)ascii[level]);
 	}
+}
+
+/* SIGHUP (the terminal went away) and SIGTERM end the viewer the way q
+ * does: the handler only sets this flag; the loop does the work. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
 }
 
 static void cleanup_terminal(void)
@@ -150,9 +160,10 @@ static void poll_source(struct app *a)
 	}
 	if (source_follow(&a->src, a->prof))
 		a->has_base = 0;
-	uint32_t want = a->refresh_ms < 250 ? 250 : a->refresh_ms;
-	if (want > a->src.rd.hdr.interval_ms)
-		want = a->src.rd.hdr.interval_ms;
+	/* Growth fits need samples closer than the refresh: ask for one every
+	 * SAMPLE_MS (or the program's own interval, if that is shorter). */
+	uint32_t want =
+	    SAMPLE_MS < a->src.rd.hdr.interval_ms ? SAMPLE_MS : a->src.rd.hdr.interval_ms;
 	shm_want_interval(&a->src.rd, want, (now_ms() + 3000) * 1000000ull);
 	int r = source_poll(&a->src, a->prof, err, sizeof err);
 	if (r < 0) {
@@ -170,7 +181,7 @@ static void poll_source(struct app *a)
 		         "process %d is gone (killed?); showing its last snapshot", (int)a->pid);
 	if (r > 0) {
 		trim_snapshots(a->prof);
-		ui_rebuild_rows(a);
+		a->dirty = 1;
 	}
 	if (a->prof->end == PROF_RUNNING)
 		read_proc_status(a);
@@ -565,14 +576,26 @@ int ui_run(struct app *a)
 	}
 	theme_apply(&a->theme);
 	timeout(100);
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 
-	uint64_t next = 0;
+	uint64_t next_sample = 0, next_refresh = 0;
 	while (!a->quit) {
+		if (stop_signal)
+			break;
 		reap_child(a);
 		uint64_t now = now_ms();
-		if (!a->paused && now >= next) {
+		if (now >= next_sample) {
 			poll_source(a);
-			next = now + a->refresh_ms;
+			next_sample = now + SAMPLE_MS;
+		}
+		/* Pause freezes the tables; sampling goes on, so history has no gap. */
+		if (!a->paused && a->dirty && now >= next_refresh) {
+			ui_rebuild_rows(a);
+			a->dirty = 0;
+			next_refresh = now + a->refresh_ms;
 		}
 		draw(a);
 		int ch = getch();

@@ -32,6 +32,7 @@ struct app {
 
 	enum view_id view, back; /* back: where Esc returns from detail/help */
 	int paused;
+	int dirty; /* snapshots arrived since the rows were built */
 	unsigned refresh_ms;
 	int quit, detach;
 

@@ -36,13 +36,13 @@ void view_help_draw(struct app *a)
 		attrset(theme_attr(ROLE_FOOTER_KEY));
 		mvprintw(y, 1, "%-32s", help[i][0]);
 		attrset(theme_attr(ROLE_NORMAL));
-		printw(" %s", help[i][1]);
+		printw(" %.*s", COLS > 35 ? COLS - 35 : 0, help[i][1]);
 	}
 }
 
 int view_help_key(struct app *a, int ch)
 {
-	if (ch == 27 || ch == 'q' || ch == KEY_F(1) || ch == '?' || ch == '\n') {
+	if (ch == 27 || ch == KEY_F(1) || ch == '?' || ch == '\n') {
 		a->view = a->back;
 		return 1;
 	}

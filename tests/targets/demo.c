@@ -120,6 +120,10 @@ int main(int argc, char **argv)
 		cache_store(tick);
 		if ((tick + 1) % FLUSH_TICKS == 0)
 			cache_flush();
+		if ((tick + 1) % 10 == 0) { /* a log line a second, for leaktop run's log view */
+			printf("demo: tick %d, %d requests leaked\n", tick + 1, tick + 1);
+			fflush(stdout);
+		}
 		next.tv_nsec += TICK_NS;
 		if (next.tv_nsec >= 1000000000L) {
 			next.tv_nsec -= 1000000000L;

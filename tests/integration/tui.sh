@@ -1,0 +1,187 @@
+#!/bin/bash
+# tui.sh BUILD_DIR - the live view, driven in tmux as a person would.
+#
+# Each case starts the real `leaktop run` or `leaktop attach` in a detached
+# tmux session of a known size, types keys with send-keys, and reads the
+# screen with capture-pane. wait_for polls the screen until a pattern shows
+# (or a deadline passes), so no check depends on a fixed sleep.
+#
+# Ends with exactly "tui: N passed, N failed"; exit 1 on any failure.
+set -u
+. "$(dirname "$0")/lib.sh"
+suite_init BUILD_DIR "$@"
+
+if ! command -v tmux >/dev/null; then
+	bad "tmux is installed (make deps)"
+	finish tui
+fi
+
+SOCK=$TMP/tmux.sock
+T="tmux -S $SOCK"
+export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8
+
+# start NAME COLS LINES COMMAND...: a session running COMMAND, then a shell
+# line that prints its exit status, so the end of the view shows.
+start()
+{
+	local name=$1 cols=$2 lines=$3
+	shift 3
+	$T new-session -d -s "$name" -x "$cols" -y "$lines" \
+		"cd $TMP && $*; echo \"LEAKTOP-EXIT=\$?\"; sleep 600"
+}
+
+screen()
+{
+	$T capture-pane -p -t "$1"
+}
+
+# wait_for NAME SECONDS REGEX: 0 when the screen matches within SECONDS.
+wait_for()
+{
+	local name=$1 secs=$2 re=$3 end=$((SECONDS + $2))
+	while [ $SECONDS -le $end ]; do
+		screen "$name" | grep -Eq -- "$re" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# Checks that the screen of NAME matches REGEX within SECONDS; on failure
+# the screen goes to $TMP/NAME.screen for the record.
+expect_screen()
+{
+	local name=$1 secs=$2 re=$3 what=$4
+	if wait_for "$name" "$secs" "$re"; then
+		ok "$what"
+	else
+		screen "$name" >"$TMP/$name.screen"
+		bad "$what (screen in $TMP/$name.screen)"
+	fi
+}
+
+# The first table row under the header line that matches HEADER_RE.
+first_row()
+{
+	screen "$1" | awk -v h="$2" 'found { print; exit } $0 ~ h { found = 1 }'
+}
+
+LT=$LEAKTOP
+DEMO=$BUILD/targets/demo
+
+# --- run: the demo's leak heads the growth view -----------------------------
+start run 80 24 "$LT" run -- "$DEMO" 120
+expect_screen run 5 'leaktop +demo \(pid [0-9]+\) +running' "run: header names the program, pid and state"
+expect_screen run 5 'leak_request_buffer' "run: the top table shows the leaking site"
+$T send-keys -t run g
+expect_screen run 3 'VERDICT +LIVE +GROWTH/s' "growth view: g opens it"
+# Within 5 s of start the leak must head the ranking.
+if wait_for run 5 "^leak .*leak_request_buffer"; then
+	row=$(first_row run 'VERDICT')
+	check "growth view: leak_request_buffer heads the ranking, called a leak ($row)" \
+		sh -c 'echo "$1" | grep -Eq "^leak .*leak_request_buffer"' sh "$row"
+else
+	screen run >"$TMP/run.growth.screen"
+	bad "growth view: leak_request_buffer called a leak within 5 s (screen in $TMP/run.growth.screen)"
+fi
+# The cache (filled and emptied) is never called a leak.
+sleep 3
+cache=$(screen run | grep 'cache_store' | head -n 1)
+check "growth view: the cache sawtooth is not called a leak (${cache:-not shown})" \
+	sh -c '[ -n "$1" ] && ! echo "$1" | grep -q "^leak "' sh "$cache"
+
+# --- every view at 80x24 ------------------------------------------------------
+$T send-keys -t run t
+expect_screen run 3 'LIVE +BLOCKS +GROWTH/s +ALLOCS/s +TOTAL' "top view: t shows its columns"
+expect_screen run 3 'F1Help TabView' "footer: the keys, as htop shows its function keys"
+$T send-keys -t run f
+expect_screen run 3 'flame of live bytes' "flame view: f opens it"
+expect_screen run 3 'leak_request_buffer' "flame view: shows the leaking frame"
+# Down from "all" to the biggest callee, repeatedly, then zoom.
+for _ in 1 2 3 4 5; do $T send-keys -t run j; done
+$T send-keys -t run Enter
+expect_screen run 3 '\[zoomed\]' "flame view: Enter zooms into the selected frame"
+$T send-keys -t run Escape Escape Escape Escape Escape Escape
+expect_screen run 3 'flame of live bytes  selected' "flame view: Esc zooms back out"
+$T send-keys -t run t l # in the flame view l moves right (hjkl)
+expect_screen run 3 'log: leaktop\.demo\.[0-9]+\.log' "log view: l shows the program's log file"
+expect_screen run 3 'demo: tick' "log view: shows the program's output"
+$T send-keys -t run t Enter
+expect_screen run 3 '^stack [0-9]+' "detail view: Enter opens the selected row's stack"
+expect_screen run 3 'tests/targets/demo\.c:[0-9]+' "detail view: frames with file:line"
+$T send-keys -t run Escape '?'
+expect_screen run 3 'F6  <  >' "help view: ? lists every key"
+$T send-keys -t run Escape Tab
+expect_screen run 3 'VERDICT' "Tab: from top to growth"
+$T send-keys -t run BTab
+expect_screen run 3 'LIVE +BLOCKS' "Shift-Tab: back to top"
+
+# --- resize ------------------------------------------------------------------
+$T resize-window -t run -x 200 -y 60
+expect_screen run 3 'leak_request_buffer' "resize to 200x60: the table redraws"
+lines=$(screen run | wc -l)
+last=$(screen run | sed -n '60p')
+check "resize to 200x60: the footer moves to line 60 ($lines lines)" \
+	sh -c 'echo "$1" | grep -q "F1Help"' sh "$last"
+$T resize-window -t run -x 60 -y 20
+expect_screen run 3 'terminal too small' "resize to 60x20: says the terminal is too small"
+$T resize-window -t run -x 80 -y 24
+expect_screen run 3 'LIVE +BLOCKS' "resize back to 80x24: the table returns"
+
+# --- q ends the program and restores the terminal -----------------------------
+$T send-keys -t run q
+expect_screen run 5 'LEAKTOP-EXIT=143' "q: ends the program (SIGTERM: status 143) and exits with its status"
+alt=$($T display -p -t run '#{alternate_on}')
+check "q: the terminal is restored (alternate screen off: $alt)" [ "$alt" = 0 ]
+$T kill-session -t run
+
+# --- the program exits on its own: the view stays, says so --------------------
+start short 80 24 "$LT" run -- "$BUILD/targets/malloc"
+expect_screen short 5 'exited 3' "program exit: the view stays and shows the exit status"
+expect_screen short 3 'leak_malloc_64x100' "program exit: the view keeps the unfreed-at-exit table"
+$T send-keys -t short q
+expect_screen short 3 'LEAKTOP-EXIT=3' "program exit: q exits with the program's status"
+$T kill-session -t short
+
+# --- SIGKILL --------------------------------------------------------------------
+start killed 80 24 "$LT" run -- "$DEMO" 120
+expect_screen killed 5 'leak_request_buffer' "killed: the view is running"
+pid=$(screen killed | sed -n 's/.*(pid \([0-9]*\)).*/\1/p' | head -n 1)
+[ -n "$pid" ] && kill -KILL "$pid"
+expect_screen killed 5 'killed by' "killed: the view says the program was killed"
+$T send-keys -t killed q
+expect_screen killed 3 'LEAKTOP-EXIT=137' "killed: exit status 128+9"
+$T kill-session -t killed
+
+# --- attach: quitting leaves the program running ------------------------------
+LD_PRELOAD=$PROBE "$DEMO" 120 >"$TMP/attached.out" &
+apid=$!
+sleep 1
+start attach 80 24 "$LT" attach "$apid"
+expect_screen attach 5 "demo \\(pid $apid\\)" "attach: the view opens on the running process"
+expect_screen attach 5 'leak_request_buffer' "attach: shows its leak"
+$T send-keys -t attach q
+expect_screen attach 3 'LEAKTOP-EXIT=0' "attach: q exits 0"
+sleep 0.5
+check "attach: the program keeps running after the view quits" kill -0 "$apid"
+before=$(wc -l <"$TMP/attached.out")
+sleep 1.5
+after=$(wc -l <"$TMP/attached.out")
+check "attach: ... and keeps working ($before -> $after lines of output)" [ "$after" -gt "$before" ]
+kill "$apid" 2>/dev/null
+wait "$apid" 2>/dev/null
+$T kill-session -t attach
+
+# --- bad input ------------------------------------------------------------------
+start badattach 80 24 "$LT" attach 999999
+expect_screen badattach 3 'LEAKTOP-EXIT=2' "attach to a pid with no probe: exit 2"
+expect_screen badattach 1 '^leaktop: no leaktop probe found in process 999999$' \
+	"attach to a pid with no probe: one clear line"
+$T kill-session -t badattach
+"$LT" run -- true </dev/null >/dev/null 2>"$TMP/notty.err"
+rc=$?
+check "run without a terminal: exit 2 and one line (got $rc)" \
+	sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ]' sh "$rc" "$TMP/notty.err"
+
+$T kill-server 2>/dev/null
+rm -f "$TMP"/leaktop.*.log
+finish tui

@@ -124,6 +124,9 @@ unit: $(UNIT_BIN)
 integration: all targets
 	@bash tests/integration/run.sh $(BUILD)
 
+tui: all targets
+	@bash tests/integration/tui.sh $(BUILD)
+
 # `make test`: dependencies, a -Werror build, unit tests, then the viewer and
 # shared/ under ASan+UBSan and the probe under UBSan and valgrind, the
 # integration suite and a short fuzz run. Every stage's output also goes to
@@ -141,6 +144,8 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/asan SANITIZE=address,undefined unit | tee -a $(TEST_LOG)
 	@echo "== integration"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 integration | tee -a $(TEST_LOG)
+	@echo "== the live view in tmux"
+	$(Q)$(MAKE) --no-print-directory WERROR=1 tui | tee -a $(TEST_LOG)
 	@echo "== probe under UBSan and valgrind"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
 	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan | tee -a $(TEST_LOG)
@@ -183,6 +188,6 @@ DEBIAN_PKGS = gcc g++ make libdw-dev libelf-dev zlib1g-dev libncurses-dev libunw
 deps:
 	@bash .ci/deps.sh $(BUILD) $(DEBIAN_PKGS) $(DEPS_EXTRA)
 
-.PHONY: all targets unit integration test fuzz bench demo install check-format clean deps
+.PHONY: all targets unit integration tui test fuzz bench demo install check-format clean deps
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,6 +1,7 @@
 /* cmd_report.c - `leaktop report`: one snapshot of a recording, or of a
  * running probed process (-p PID, like `top -b -n 1`), as text, folded or
- * json on stdout. */
+ * json on stdout; its stacks by a metric, or (--sort growth) likeliest leak
+ * first, judged on every snapshot up to the one shown. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -16,7 +17,9 @@
 
 static const char usage[] =
     "usage: leaktop report (FILE | -p PID) [--at N|last] [--format text|folded|json]\n"
-    "                      [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top N]";
+    "                      [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls]\n"
+    "                      [--sort growth|live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top "
+    "N]";
 
 /* Takes one fresh snapshot of a live process. */
 static void load_live(struct profile *p, pid_t pid)
@@ -65,12 +68,13 @@ int cmd_report(int argc, char **argv)
 		{ "at", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "metric", required_argument, NULL, 'm' },
+		{ "sort", required_argument, NULL, 's' },
 		{ "top", required_argument, NULL, 't' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct report_opts o = { REPORT_TEXT, METRIC_LIVE_BYTES, 0 };
+	struct report_opts o = { REPORT_TEXT, METRIC_LIVE_BYTES, 0, SORT_METRIC };
 	const char *at = "last";
 	long pid = 0;
 	int c, v, top_set = 0;
@@ -88,6 +92,11 @@ int cmd_report(int argc, char **argv)
 			if ((v = report_parse_metric(optarg)) < 0)
 				die("report: unknown metric '%s'", optarg);
 			o.metric = (enum report_metric)v;
+			break;
+		case 's':
+			if ((v = report_parse_sort(optarg)) < 0)
+				die("report: unknown sort '%s' (growth or a metric)", optarg);
+			o.sort = (enum report_sort)v;
 			break;
 		case 't':
 			o.top = (unsigned)parse_ulong("--top", optarg, 1, 1u << 30);

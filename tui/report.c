@@ -1,16 +1,22 @@
 /* report.c - the text, folded and json renderings of a snapshot.
  *
  * All three list the snapshot's stacks sorted by the chosen metric, largest
- * first, skipping stacks where it is zero. Text is for people (sizes in
- * KiB/MiB, the stack with file:line); folded is flamegraph.pl's
- * "root;...;leaf VALUE"; json follows the schema in the README, frames
- * leaf first. */
+ * first, skipping stacks where it is zero; or, with --sort growth, by the
+ * growth score of their live bytes over every snapshot up to the one shown
+ * (growth.h), likeliest leak first. Text is for people (sizes in KiB/MiB,
+ * the stack with file:line); folded is flamegraph.pl's "root;...;leaf
+ * VALUE"; json follows the schema in the README, frames leaf first.
+ *
+ * Growth costs one series per listed stack: O(snapshots x log(stacks)) to
+ * gather it, O(snapshots) to analyse it. */
 #include "report.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "growth.h"
 #include "xalloc.h"
 
 static const char *const metric_names[] = { "live_bytes", "live_blocks", "alloc_bytes",
@@ -33,6 +39,14 @@ int report_parse_metric(const char *s)
 		if (!strcmp(s, metric_names[i]))
 			return i;
 	return -1;
+}
+
+int report_parse_sort(const char *s)
+{
+	if (!strcmp(s, "growth"))
+		return SORT_GROWTH;
+	int m = report_parse_metric(s);
+	return m < 0 ? -1 : SORT_LIVE_BYTES + m;
 }
 
 uint64_t report_metric_value(const struct lt_counts *c, enum report_metric m)
@@ -64,30 +78,59 @@ static const char *empty_stack_name(uint32_t id)
 	return id == LT_STACK_OVERFLOW ? "[stack table full]" : "[before leaktop started]";
 }
 
-static enum report_metric sort_metric;
+/* A stack to show: its entry in the snapshot, and its growth when known. */
+struct row {
+	const struct snap_entry *e;
+	struct growth g;
+};
 
-static int by_metric(const void *a, const void *b)
+static enum report_metric sort_metric;
+static int sort_growth;
+
+static int by_order(const void *a, const void *b)
 {
-	const struct snap_entry *x = *(const struct snap_entry *const *)a;
-	const struct snap_entry *y = *(const struct snap_entry *const *)b;
-	uint64_t vx = report_metric_value(&x->c, sort_metric),
-	         vy = report_metric_value(&y->c, sort_metric);
+	const struct row *x = a, *y = b;
+	if (sort_growth && x->g.score != y->g.score)
+		return x->g.score > y->g.score ? -1 : 1;
+	if (sort_growth && x->g.bytes_per_s != y->g.bytes_per_s)
+		return x->g.bytes_per_s > y->g.bytes_per_s ? -1 : 1;
+	uint64_t vx = report_metric_value(&x->e->c, sort_metric),
+	         vy = report_metric_value(&y->e->c, sort_metric);
 	if (vx != vy)
 		return vx > vy ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	return x->e->id < y->e->id ? -1 : x->e->id > y->e->id;
 }
 
-/* The entries to show, sorted; *n gets their count. Caller frees. */
-static const struct snap_entry **sorted(const struct snapshot *s, const struct report_opts *o,
-                                        uint32_t *n)
+/* Whether rows carry growth: json has it whenever there is a series of two
+ * snapshots or more, text when sorting by it. */
+static int wants_growth(uint32_t i, const struct report_opts *o)
 {
-	const struct snap_entry **v = xcalloc(s->n ? s->n : 1, sizeof *v);
+	return o->sort == SORT_GROWTH || (o->format == REPORT_JSON && i > 0);
+}
+
+/* The stacks of snapshot i to show, sorted; *n gets their count. Caller
+ * frees. */
+static struct row *sorted(const struct profile *p, uint32_t i, const struct report_opts *o,
+                          uint32_t *n)
+{
+	const struct snapshot *s = &p->snaps[i];
+	struct row *v = xcalloc(s->n ? s->n : 1, sizeof *v);
 	uint32_t k = 0;
-	for (uint32_t i = 0; i < s->n; i++)
-		if (report_metric_value(&s->e[i].c, o->metric))
-			v[k++] = &s->e[i];
-	sort_metric = o->metric;
-	qsort(v, k, sizeof *v, by_metric);
+	for (uint32_t j = 0; j < s->n; j++)
+		if (report_metric_value(&s->e[j].c, o->metric))
+			v[k++].e = &s->e[j];
+	if (wants_growth(i, o)) {
+		double *t = xmalloc(((size_t)i + 1) * sizeof *t),
+		       *val = xmalloc(((size_t)i + 1) * sizeof *val);
+		for (uint32_t j = 0; j < k; j++)
+			growth_analyse(t, val, growth_series(p, v[j].e->id, 0, i, t, val), &v[j].g);
+		free(t);
+		free(val);
+	}
+	sort_growth = o->sort == SORT_GROWTH;
+	sort_metric = o->sort >= SORT_LIVE_BYTES ? (enum report_metric)(o->sort - SORT_LIVE_BYTES)
+	                                         : o->metric;
+	qsort(v, k, sizeof *v, by_order);
 	if (o->top && k > o->top)
 		k = o->top;
 	*n = k;
@@ -104,6 +147,16 @@ static void human(char *buf, size_t n, uint64_t bytes)
 		snprintf(buf, n, "%.1f MiB", bytes / (1024.0 * 1024));
 	else
 		snprintf(buf, n, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+}
+
+/* A rate of bytes per second: "+40.0 KiB/s", "-512 B/s", "0 B/s". */
+static void human_rate(char *buf, size_t n, double bytes_per_s)
+{
+	char h[24];
+	double a = fabs(bytes_per_s);
+	uint64_t r = isfinite(a) && a < 1e18 ? (uint64_t)llround(a) : 0;
+	human(h, sizeof h, r);
+	snprintf(buf, n, "%s%s/s", r ? (bytes_per_s < 0 ? "-" : "+") : "", h);
 }
 
 static void end_text(const struct profile *p, char *buf, size_t n)
@@ -139,16 +192,21 @@ static void write_text(FILE *f, const struct profile *p, uint32_t i, const struc
 	if (!s->totals.alloc_calls)
 		fprintf(f, "no allocations seen\n");
 
-	const struct snap_entry **v = sorted(s, o, &n);
+	struct row *v = sorted(p, i, o, &n);
 	for (uint32_t k = 0; k < n; k++) {
-		const struct snap_entry *e = v[k];
+		const struct snap_entry *e = v[k].e;
 		const struct prof_stack *stk = profile_stack(p, e->id);
 		human(a, sizeof a, e->c.live_bytes);
 		human(b, sizeof b, e->c.alloc_bytes);
 		fprintf(f,
 		        "\n#%u  %s live in %" PRIu64 " blocks; %" PRIu64
-		        " allocations (%s), %" PRIu64 " frees\n",
+		        " allocations (%s), %" PRIu64 " frees",
 		        k + 1, a, e->c.live_blocks, e->c.alloc_calls, b, e->c.free_calls);
+		if (o->sort == SORT_GROWTH) {
+			human_rate(a, sizeof a, v[k].g.bytes_per_s);
+			fprintf(f, "; %s, %s", growth_verdict_name(v[k].g.verdict), a);
+		}
+		fputc('\n', f);
 		if (!stk || !stk->depth)
 			fprintf(f, "    %s\n", empty_stack_name(e->id));
 		for (uint32_t d = 0; stk && d < stk->depth; d++) {
@@ -169,11 +227,11 @@ static void write_folded(FILE *f, const struct profile *p, uint32_t i, const str
 {
 	uint32_t n;
 	char name[64];
-	const struct snap_entry **v = sorted(&p->snaps[i], o, &n);
+	struct row *v = sorted(p, i, o, &n);
 	for (uint32_t k = 0; k < n; k++) {
-		const struct prof_stack *stk = profile_stack(p, v[k]->id);
+		const struct prof_stack *stk = profile_stack(p, v[k].e->id);
 		if (!stk || !stk->depth)
-			fputs(empty_stack_name(v[k]->id), f);
+			fputs(empty_stack_name(v[k].e->id), f);
 		for (uint32_t d = stk ? stk->depth : 0; d-- > 0;) {
 			/* ';' separates frames: keep it out of names. */
 			for (const char *c =
@@ -183,7 +241,7 @@ static void write_folded(FILE *f, const struct profile *p, uint32_t i, const str
 			if (d)
 				fputc(';', f);
 		}
-		fprintf(f, " %" PRIu64 "\n", report_metric_value(&v[k]->c, o->metric));
+		fprintf(f, " %" PRIu64 "\n", report_metric_value(&v[k].e->c, o->metric));
 	}
 	free(v);
 }
@@ -232,11 +290,17 @@ static void write_json(FILE *f, const struct profile *p, uint32_t i, const struc
 	        ", \"unknown_frees\": %" PRIu64 ", \"overflow_allocs\": %" PRIu64
 	        ", \"probe_bytes\": %" PRIu64 "},\n \"stacks\": [",
 	        s->unknown_frees, s->overflow_allocs, s->probe_bytes);
-	const struct snap_entry **v = sorted(s, o, &n);
+	struct row *v = sorted(p, i, o, &n);
 	for (uint32_t k = 0; k < n; k++) {
-		const struct prof_stack *stk = profile_stack(p, v[k]->id);
-		fprintf(f, "%s\n  {\"id\": %u, ", k ? "," : "", v[k]->id);
-		json_counts(f, &v[k]->c);
+		const struct prof_stack *stk = profile_stack(p, v[k].e->id);
+		fprintf(f, "%s\n  {\"id\": %u, ", k ? "," : "", v[k].e->id);
+		json_counts(f, &v[k].e->c);
+		if (wants_growth(i, o) && i > 0) {
+			double r = v[k].g.bytes_per_s;
+			fprintf(f, ", \"growth_bytes_per_s\": %.1f, \"verdict\": ",
+			        isfinite(r) ? r : 0.0);
+			json_str(f, growth_verdict_name(v[k].g.verdict));
+		}
 		fputs(", \"frames\": [", f);
 		for (uint32_t d = 0; stk && d < stk->depth; d++) {
 			const struct frame_sym *fs = profile_sym(p, stk->frames[d]);
@@ -254,7 +318,7 @@ static void write_json(FILE *f, const struct profile *p, uint32_t i, const struc
 		}
 		if (!stk || !stk->depth) {
 			fputs("{\"func\": ", f);
-			json_str(f, empty_stack_name(v[k]->id));
+			json_str(f, empty_stack_name(v[k].e->id));
 			fputs(", \"module\": \"\", \"file\": \"\", \"line\": 0, \"addr\": \"0x0\"}",
 			      f);
 		}

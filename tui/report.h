@@ -16,15 +16,28 @@ enum report_metric {
 	METRIC_ALLOC_CALLS
 };
 
+/* What the stacks are listed by. */
+enum report_sort {
+	SORT_METRIC = 0, /* the metric's order, largest first */
+	SORT_GROWTH,     /* growth score over the snapshots up to the one shown */
+	SORT_LIVE_BYTES, /* then one per report_metric, in its order */
+	SORT_LIVE_BLOCKS,
+	SORT_ALLOC_BYTES,
+	SORT_ALLOC_CALLS
+};
+
 struct report_opts {
 	enum report_format format;
 	enum report_metric metric;
 	unsigned top; /* 0: every stack */
+	enum report_sort sort;
 };
 
 /* Parses a --format / --metric value; -1 when unknown. */
 int report_parse_format(const char *s);
 int report_parse_metric(const char *s);
+/* Parses a --sort value: "growth" or a metric's name; -1 when unknown. */
+int report_parse_sort(const char *s);
 
 /* The value of metric m in counts c. */
 uint64_t report_metric_value(const struct lt_counts *c, enum report_metric m);
@@ -33,7 +46,9 @@ uint64_t report_metric_value(const struct lt_counts *c, enum report_metric m);
  * "0xADDR". Written into buf (n bytes); returns buf. */
 const char *report_frame_name(const struct profile *p, uint64_t addr, char *buf, size_t n);
 
-/* Writes snapshot index i (0-based) of p. */
+/* Writes snapshot index i (0-based) of p. Growth (the verdict and rate of
+ * each stack's live bytes over snapshots 0..i) is in json when i > 0, and
+ * in text with SORT_GROWTH. */
 void report_write(FILE *f, const struct profile *p, uint32_t i, const struct report_opts *o);
 
 #endif

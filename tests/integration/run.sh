@@ -118,6 +118,31 @@ if [ $have_leaktop -eq 1 ]; then
 		got=$(sum_frames "$TMP/cut.folded" leak_request_buffer)
 		check "truncation: ... with leak_request_buffer live_bytes > 0 (got $got)" [ "$got" -gt 0 ]
 	done
+
+	# Growth: demo for 4 s, a snapshot every 100 ms. The request buffer
+	# climbs steadily: a leak. The cache fills for 3 s, is flushed and
+	# refills: a sawtooth whose troughs stay level, not a leak, though it
+	# grows faster. --sort growth puts the leak first.
+	watch 20 /dev/null "$TMP/growth.err" \
+		"$LEAKTOP" record --interval 100 -o "$TMP/growth.lkt" -- "$BUILD/targets/demo" 4
+	check "growth: recording demo 4 with --interval 100 exits 0 (got $RC)" [ $RC -eq 0 ]
+	"$LEAKTOP" report "$TMP/growth.lkt" --sort growth --format json >"$TMP/growth.json" 2>&1
+	# verdict_of FUNC: the verdict of the first stack that has FUNC as a frame.
+	verdict_of()
+	{
+		grep '^  {"id"' "$TMP/growth.json" | grep -m 1 "\"func\": \"$1\"" |
+			sed -n 's/.*"verdict": "\([a-z]*\)".*/\1/p'
+	}
+	v=$(verdict_of leak_request_buffer)
+	check "growth: leak_request_buffer's stack is a leak (got ${v:-none})" [ "$v" = leak ]
+	v=$(verdict_of cache_store)
+	check "growth: cache_store's stack is not a leak (got ${v:-none})" [ -n "$v" -a "$v" != leak ]
+	first=$(grep -m 1 '^  {"id"' "$TMP/growth.json")
+	check "growth: leak_request_buffer's stack comes first in json" \
+		grep -q '"func": "leak_request_buffer"' <<<"$first"
+	"$LEAKTOP" report "$TMP/growth.lkt" --sort growth --top 1 >"$TMP/growth.txt" 2>&1
+	check "growth: text shows the verdict and rate (#1 ...; leak, +40.0 KiB/s)" \
+		grep -Eq '^#1 .*; leak, \+[0-9.]+ KiB/s$' "$TMP/growth.txt"
 fi
 
 # --- the probe without the launcher ------------------------------------------

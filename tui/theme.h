@@ -9,36 +9,39 @@
  *     leak = fg=red,bold
  *     selected = fg=black,bg=colour39
  * Colours: default, black, red, green, yellow, blue, magenta, cyan, white,
- * brightblack..brightwhite, colour0..colour255, #rrggbb (nearest of 256).
- * Attributes: bold, dim, underline, reverse, standout, italic. Roles a file
- * does not name keep the built-in default's style. */
+ * brightblack..brightwhite, colour0..colour255, #rrggbb (nearest of
+ * colour16..colour255, the fixed cube and greys).
+ * Attributes: bold, dim, underline, reverse, standout, italic; none for
+ * plain. A line gives a role its whole style (what it does not say is the
+ * terminal's default); roles a file does not name keep the built-in
+ * default's style. '#' starts a comment only at the start of a line. */
 #ifndef LEAKTOP_THEME_H
 #define LEAKTOP_THEME_H
 
 #include <stddef.h>
 
 /* Every role, once: X(ENUM_SUFFIX, "name in theme files"). */
-#define THEME_ROLES(X)                         \
-	X(NORMAL, "normal")                    \
-	X(HEADER, "header")                    \
-	X(HEADER_VALUE, "header_value")        \
-	X(TABLE_HEADER, "table_header")        \
-	X(SORT_COLUMN, "sort_column")          \
-	X(SELECTED, "selected")                \
-	X(FOOTER_KEY, "footer_key")            \
-	X(FOOTER_LABEL, "footer_label")        \
-	X(LEAK, "leak")                        \
-	X(CACHE, "cache")                      \
-	X(STABLE, "stable")                    \
-	X(SHRINKING, "shrinking")              \
-	X(SPARK, "spark")                      \
-	X(TROUGH, "trough")                    \
-	X(FLAME_A, "flame_a")                  \
-	X(FLAME_B, "flame_b")                  \
-	X(FLAME_C, "flame_c")                  \
-	X(MATCH, "match")                      \
-	X(DIM, "dim")                          \
-	X(WARNING, "warning")                  \
+#define THEME_ROLES(X)                  \
+	X(NORMAL, "normal")             \
+	X(HEADER, "header")             \
+	X(HEADER_VALUE, "header_value") \
+	X(TABLE_HEADER, "table_header") \
+	X(SORT_COLUMN, "sort_column")   \
+	X(SELECTED, "selected")         \
+	X(FOOTER_KEY, "footer_key")     \
+	X(FOOTER_LABEL, "footer_label") \
+	X(LEAK, "leak")                 \
+	X(CACHE, "cache")               \
+	X(STABLE, "stable")             \
+	X(SHRINKING, "shrinking")       \
+	X(SPARK, "spark")               \
+	X(TROUGH, "trough")             \
+	X(FLAME_A, "flame_a")           \
+	X(FLAME_B, "flame_b")           \
+	X(FLAME_C, "flame_c")           \
+	X(MATCH, "match")               \
+	X(DIM, "dim")                   \
+	X(WARNING, "warning")           \
 	X(ERROR, "error")
 
 #define THEME_ENUM(e, name) ROLE_##e,
@@ -50,12 +53,12 @@ struct style {
 	unsigned attrs; /* THEME_BOLD | ... */
 };
 
-#define THEME_BOLD 1u
-#define THEME_DIM 2u
+#define THEME_BOLD      1u
+#define THEME_DIM       2u
 #define THEME_UNDERLINE 4u
-#define THEME_REVERSE 8u
-#define THEME_STANDOUT 16u
-#define THEME_ITALIC 32u
+#define THEME_REVERSE   8u
+#define THEME_STANDOUT  16u
+#define THEME_ITALIC    32u
 
 struct theme {
 	char name[64];
@@ -66,13 +69,16 @@ struct theme {
 void theme_default(struct theme *t);
 
 /* Parses theme text over t (which holds the defaults). 0, or -1 with
- * "FILE:LINE: what is wrong" in err. */
+ * "FILE:LINE: what is wrong" for the first error in err, t unchanged. */
 int theme_parse(struct theme *t, const char *text, const char *file, char *err, size_t errlen);
 
-/* Loads NAME: a path if it holds a '/', else NAME.theme from
- * ~/.config/leaktop/themes/, then the installed themes directory, then the
- * themes/ directory next to the build. 0, or -1 with a message in err
- * naming the file (and line). */
+/* Loads NAME over the built-in default: a path if it holds a '/', else
+ * NAME.theme from $XDG_CONFIG_HOME/leaktop/themes/ (or
+ * ~/.config/leaktop/themes/), then EXEDIR/../share/leaktop/themes/ (the
+ * installed ones), then EXEDIR/../themes/ and EXEDIR/themes/ (a build in
+ * build/ finds the source tree's). "default" needs no file. 0, or -1 with
+ * a message in err naming the file (and line), or "no theme NAME (looked
+ * in DIR, ...)"; t unchanged on error. */
 int theme_load(struct theme *t, const char *name, char *err, size_t errlen);
 
 /* Makes t current for curses: colour pairs for the terminal's colours

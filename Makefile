@@ -170,9 +170,11 @@ demo: deps
 	@bash tests/demo.sh $(BUILD)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/leaktop
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/leaktop \
+	    $(DESTDIR)$(PREFIX)/share/leaktop/themes
 	install -m 755 $(LEAKTOP) $(DESTDIR)$(PREFIX)/bin/leaktop
 	install -m 644 $(PROBE_SO) $(DESTDIR)$(PREFIX)/lib/leaktop/libleaktop.so
+	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/leaktop/themes/
 
 check-format:
 	@clang-format --dry-run --Werror probe/*.[ch] shared/*.[ch] tui/*.[ch] tests/unit/*.[ch]

@@ -9,9 +9,12 @@
  *     leak = fg=red,bold
  *     selected = fg=black,bg=colour39
  * Colours: default, black, red, green, yellow, blue, magenta, cyan, white,
- * brightblack..brightwhite, colour0..colour255, #rrggbb (nearest of 256).
- * Attributes: bold, dim, underline, reverse, standout, italic. Roles a file
- * does not name keep the built-in default's style. */
+ * brightblack..brightwhite, colour0..colour255, #rrggbb (nearest of
+ * colour16..colour255, the fixed cube and greys).
+ * Attributes: bold, dim, underline, reverse, standout, italic; none for
+ * plain. A line gives a role its whole style (what it does not say is the
+ * terminal's default); roles a file does not name keep the built-in
+ * default's style. '#' starts a comment only at the start of a line. */
 #ifndef LEAKTOP_THEME_H
 #define LEAKTOP_THEME_H
 
@@ -66,13 +69,16 @@ struct theme {
 void theme_default(struct theme *t);
 
 /* Parses theme text over t (which holds the defaults). 0, or -1 with
- * "FILE:LINE: what is wrong" in err. */
+ * "FILE:LINE: what is wrong" for the first error in err, t unchanged. */
 int theme_parse(struct theme *t, const char *text, const char *file, char *err, size_t errlen);
 
-/* Loads NAME: a path if it holds a '/', else NAME.theme from
- * ~/.config/leaktop/themes/, then the installed themes directory, then the
- * themes/ directory next to the build. 0, or -1 with a message in err
- * naming the file (and line). */
+/* Loads NAME over the built-in default: a path if it holds a '/', else
+ * NAME.theme from $XDG_CONFIG_HOME/leaktop/themes/ (or
+ * ~/.config/leaktop/themes/), then EXEDIR/../share/leaktop/themes/ (the
+ * installed ones), then EXEDIR/../themes/ and EXEDIR/themes/ (a build in
+ * build/ finds the source tree's). "default" needs no file. 0, or -1 with
+ * a message in err naming the file (and line), or "no theme NAME (looked
+ * in DIR, ...)"; t unchanged on error. */
 int theme_load(struct theme *t, const char *name, char *err, size_t errlen);
 
 /* Makes t current for curses: colour pairs for the terminal's colours

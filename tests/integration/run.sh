@@ -122,7 +122,8 @@ if [ $have_leaktop -eq 1 ]; then
 	# Growth: demo for 4 s, a snapshot every 100 ms. The request buffer
 	# climbs steadily: a leak. The cache fills for 3 s, is flushed and
 	# refills: a sawtooth whose troughs stay level, not a leak, though it
-	# grows faster. --sort growth puts the leak first.
+	# grows faster. The 2 MiB config block never moves: stable, though it
+	# is the biggest. --sort growth puts the leak first.
 	watch 20 /dev/null "$TMP/growth.err" \
 		"$LEAKTOP" record --interval 100 -o "$TMP/growth.lkt" -- "$BUILD/targets/demo" 4
 	check "growth: recording demo 4 with --interval 100 exits 0 (got $RC)" [ $RC -eq 0 ]
@@ -137,6 +138,8 @@ if [ $have_leaktop -eq 1 ]; then
 	check "growth: leak_request_buffer's stack is a leak (got ${v:-none})" [ "$v" = leak ]
 	v=$(verdict_of cache_store)
 	check "growth: cache_store's stack is not a leak (got ${v:-none})" [ -n "$v" -a "$v" != leak ]
+	v=$(verdict_of load_config_table)
+	check "growth: load_config_table's 2 MiB block is stable (got ${v:-none})" [ "$v" = stable ]
 	first=$(grep -m 1 '^  {"id"' "$TMP/growth.json")
 	check "growth: leak_request_buffer's stack comes first in json" \
 		grep -q '"func": "leak_request_buffer"' <<<"$first"

@@ -1,5 +1,7 @@
 /* demo.c - the program `make demo` watches: a small server that leaks.
  *
+ * At start, load_config_table takes 2 MiB and keeps it: a big block that
+ * never moves, which no leak ranking may put above the small leak.
  * It runs for the number of seconds given (60 by default) in ticks of
  * 100 ms, and on every tick:
  *   - handle_request keeps a 4 KiB buffer from leak_request_buffer: the
@@ -18,6 +20,7 @@
  * expect: leak_request_buffer live_bytes=40960 live_blocks=10 alloc_calls=10
  * expect: cache_store live_bytes=327680 live_blocks=160 alloc_calls=160
  * expect: leak_parked_session live_bytes=256 live_blocks=1 alloc_calls=1
+ * expect: load_config_table live_bytes=2097152 live_blocks=1 alloc_calls=1
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +33,7 @@
 #define CACHE_ENTRY 2048
 #define FLUSH_TICKS 30
 #define PARK_TICKS 50
+#define CONFIG_BYTES (2 << 20)
 
 struct entry {
 	struct entry *next;
@@ -41,6 +45,13 @@ static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t parked_cv = PTHREAD_COND_INITIALIZER;
 static int parked;
+
+static char *config;
+
+__attribute__((noinline)) static char *load_config_table(void)
+{
+	return memset(malloc(CONFIG_BYTES), 'c', CONFIG_BYTES);
+}
 
 __attribute__((noinline)) static char *leak_request_buffer(int tick)
 {
@@ -112,6 +123,7 @@ int main(int argc, char **argv)
 	int ticks = seconds > 0 ? seconds * 10 : 0;
 	struct timespec next;
 
+	config = load_config_table();
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (int tick = 0; tick < ticks; tick++) {
 		if (tick % PARK_TICKS == 0)

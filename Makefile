@@ -50,7 +50,7 @@ TUI_SRC := $(wildcard tui/*.c)
 
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
 # The probe needs only the segment code of shared/ (libc only, no zlib).
-SHARED_PIC := $(BUILD)/pic/shared/shm.o
+SHARED_PIC := $(BUILD)/pic/shared/shm.o $(BUILD)/pic/shared/procstat.o
 PROBE_OBJ := $(PROBE_SRC:%.c=$(BUILD)/pic/%.o)
 TUI_OBJ := $(TUI_SRC:%.c=$(BUILD)/%.o)
 # The recorder without its hooks and start-up, for unit tests in-process.

@@ -39,6 +39,13 @@ static struct {
 	size_t (*malloc_usable_size)(void *);
 	void (*exit)(int) __attribute__((noreturn));
 	void (*_exit)(int) __attribute__((noreturn));
+	/* Resolved with the allocator, never at the call: a vfork child must
+	 * not run dlsym (it takes the loader's lock and may allocate). */
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execv)(const char *, char *const[]);
+	int (*execvp)(const char *, char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
 	int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
 	                       void (*)(void), void (*)(void), void *);
 } real;
@@ -98,6 +105,11 @@ static void resolve(void)
 	RESOLVE(malloc_usable_size);
 	RESOLVE(exit);
 	RESOLVE(_exit);
+	RESOLVE(execve);
+	RESOLVE(execv);
+	RESOLVE(execvp);
+	RESOLVE(execvpe);
+	RESOLVE(fexecve);
 	real.libc_start_main =
 	    (__typeof__(real.libc_start_main))dlsym(RTLD_NEXT, "__libc_start_main");
 	resolving = 0;
@@ -317,17 +329,17 @@ EXPORT size_t malloc_usable_size(void *p)
 /* glibc's exec functions call its internal execve directly, so each one is
  * interposed; the variadic ones gather their arguments and take the
  * array form. The real function does the work, errors included. */
-#define REAL_EXEC(name, ...)                                                        \
-	do {                                                                        \
-		__typeof__(&name) fn_ = (__typeof__(&name))dlsym(RTLD_NEXT, #name); \
-		probe_guard++;                                                      \
-		probe_before_exec();                                                \
-		probe_guard--;                                                      \
-		if (!fn_) {                                                         \
-			errno = ENOSYS;                                             \
-			return -1;                                                  \
-		}                                                                   \
-		return fn_(__VA_ARGS__);                                            \
+#define REAL_EXEC(name, ...)                   \
+	do {                                   \
+		ready();                       \
+		probe_guard++;                 \
+		probe_before_exec();           \
+		probe_guard--;                 \
+		if (!real.name) {              \
+			errno = ENOSYS;        \
+			return -1;             \
+		}                              \
+		return real.name(__VA_ARGS__); \
 	} while (0)
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[])
@@ -423,11 +435,17 @@ EXPORT void exit(int status)
 	real.exit(status);
 }
 
+/* A vfork child shares the parent thread's memory, its TLS included, and
+ * often ends with _exit: it must not touch the guard (the parent would go
+ * on with it set, untracked) nor publish. probe_final checks the pid, the
+ * guard is only raised by the process that owns the segment. */
 EXPORT void _exit(int status)
 {
 	ready();
-	probe_guard++;
-	probe_final(status);
+	if (probe_owns_segment()) {
+		probe_guard++;
+		probe_final(status);
+	}
 	real._exit(status);
 }
 

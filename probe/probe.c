@@ -38,9 +38,13 @@ int probe_enter(void)
 	int phase = atomic_load_explicit(&rec.phase, memory_order_acquire);
 	if (__builtin_expect(phase == PHASE_NEW, 0)) {
 		if (atomic_compare_exchange_strong(&rec.phase, &phase, PHASE_STARTING)) {
+			/* A failure says why on stderr: errno must stay the
+			 * program's, since the real call has not run yet. */
+			int e = errno;
 			struct recorder_config cfg;
 			recorder_config_from_env(&cfg);
 			recorder_init(&cfg);
+			errno = e;
 		}
 		phase = atomic_load_explicit(&rec.phase, memory_order_acquire);
 	}
@@ -52,9 +56,7 @@ void probe_note_exit(int status)
 	exit_status = status;
 }
 
-/* A vfork child shares our memory but is another process: only the
- * process that owns the segment may publish to it or unlink it. */
-static int own_segment(void)
+int probe_owns_segment(void)
 {
 	return rec.seg && getpid() == rec.pid;
 }
@@ -64,7 +66,7 @@ static int own_segment(void)
  * mapping stays: other threads may still be writing to it. */
 static void release_name(void)
 {
-	if (!own_segment() || !rec.shm_name[0])
+	if (!probe_owns_segment() || !rec.shm_name[0])
 		return;
 	/* Read now, not at start: a viewer that detaches gives its claim back
 	 * by zeroing launcher_pid in the segment. */
@@ -81,7 +83,7 @@ static void release_name(void)
 
 void probe_final(int status)
 {
-	if (own_segment()) {
+	if (probe_owns_segment()) {
 		publish_final(status);
 		release_name();
 	}
@@ -89,7 +91,7 @@ void probe_final(int status)
 
 void probe_before_exec(void)
 {
-	if (own_segment()) {
+	if (probe_owns_segment()) {
 		publish_now();
 		release_name();
 	}
@@ -131,6 +133,11 @@ static void strip_preload(void)
 __attribute__((constructor)) static void probe_start(void)
 {
 	probe_guard++;
+	/* A library's constructor that ran before ours may have forked after
+	 * an allocation started the recorder: the child runs this too, and
+	 * must let go of the parent's segment as a child forked later does. */
+	if (rec.seg && getpid() != rec.pid)
+		after_fork_child();
 	if (probe_enter()) {
 		unwind_init();
 		pthread_atfork(NULL, NULL, after_fork_child);

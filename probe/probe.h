@@ -10,6 +10,10 @@
  * new. Returns non-zero when allocations should be recorded. */
 int probe_enter(void);
 
+/* Non-zero in the process that created the segment: not in a fork or
+ * vfork child, which may share its memory. */
+int probe_owns_segment(void);
+
 /* The program is ending with this status (exit(), return from main). */
 void probe_note_exit(int status);
 

@@ -3,8 +3,15 @@
  * Only this file writes the ring, the module table and the snapshot. One
  * publication at a time holds `busy`: the publisher thread and the exit
  * path may both want to publish. The exit path may run in a signal handler
- * (an _exit there is legal), so it waits for `busy` only briefly and gives
- * up rather than deadlock. */
+ * (an _exit there is legal), so it waits for `busy` only briefly and, if
+ * the publication in progress does not end, stores only the exit state: a
+ * second writer inside the seqlock would leave it torn for good.
+ *
+ * Readers map the segment too, and may write to it (a viewer asks for a
+ * faster interval there). So nothing here reads back an offset, a
+ * capacity, a count or a string from the segment: they come from the
+ * recorder's private copies, and the module table's count and string use
+ * are kept here. */
 #define _GNU_SOURCE
 #include "publish.h"
 
@@ -17,12 +24,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../shared/procstat.h"
 #include "../shared/seqlock.h"
 #include "recorder.h"
 
 static _Atomic int busy;
 static _Atomic int final_done;
 static uint64_t seqno;
+static uint64_t ticks;                     /* the ring's head, ours */
+static uint32_t mods_count, mods_str_used; /* ours; the segment's copies are for readers */
 static unsigned long long last_adds = ~0ull, last_subs = ~0ull;
 
 static uint64_t now_ns(clockid_t clk)
@@ -85,8 +95,8 @@ static void build_id(const struct dl_phdr_info *info, struct lt_module *m)
 static int add_module(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct lt_shm_header *h = seg();
-	struct lt_module *mods = (struct lt_module *)((char *)h + h->mods_off);
-	char *strs = (char *)h + h->mods_str_off;
+	struct lt_module *mods = (struct lt_module *)((char *)h + rec.layout.mods_off);
+	char *strs = (char *)h + rec.layout.mods_str_off;
 	struct lt_module m = { .bias = info->dlpi_addr, .lo = ~0ull };
 	int *first = data;
 
@@ -108,24 +118,29 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *data)
 	}
 	if (m.lo > m.hi)
 		return 0; /* nothing executable */
-	const char *path = info->dlpi_name && *info->dlpi_name ? info->dlpi_name : h->program;
+	const char *path = info->dlpi_name && *info->dlpi_name ? info->dlpi_name : rec.program;
 	size_t len = strlen(path);
-	uint32_t count = atomic_load_explicit(&h->mods_count, memory_order_relaxed);
-	for (uint32_t i = 0; i < count; i++)
-		if (mods[i].bias == m.bias && mods[i].lo == m.lo && mods[i].path_len == len &&
-		    !memcmp(strs + mods[i].path_off, path, len))
-			return 0; /* known */
-	if (count >= h->mods_cap || len > h->mods_str_cap - h->mods_str_used)
+	/* Known? Compared with the entry as we wrote it, should a reader have
+	 * scribbled on the table (the worst then is a duplicate entry). */
+	for (uint32_t i = 0; i < mods_count; i++) {
+		struct lt_module k = mods[i];
+		if (k.bias == m.bias && k.lo == m.lo && k.path_len == len &&
+		    k.path_off <= mods_str_used && len <= mods_str_used - k.path_off &&
+		    !memcmp(strs + k.path_off, path, len))
+			return 0;
+	}
+	if (mods_count >= LT_MODS_CAP || len > LT_MODS_STR_CAP - mods_str_used)
 		return 0; /* full: frames in it will show as unknown */
-	memcpy(strs + h->mods_str_used, path, len);
-	m.path_off = h->mods_str_used;
+	memcpy(strs + mods_str_used, path, len);
+	m.path_off = mods_str_used;
 	m.path_len = (uint32_t)len;
 	build_id(info, &m);
-	h->mods_str_used += (uint32_t)len;
-	mods[count] = m;
+	mods_str_used += (uint32_t)len;
+	h->mods_str_used = mods_str_used;
+	mods[mods_count++] = m;
 	/* Release: the entry and its path are visible before the count; pairs
 	 * with the acquire in shm_modules_count(). */
-	atomic_store_explicit(&h->mods_count, count + 1, memory_order_release);
+	atomic_store_explicit(&h->mods_count, mods_count, memory_order_release);
 	return 0;
 }
 
@@ -138,10 +153,8 @@ static void publish_modules(void)
 static void publish_snapshot(void)
 {
 	struct lt_shm_header *h = seg();
-	struct lt_snap_header *s = (struct lt_snap_header *)((char *)h + h->snap_off);
-	uint32_t n = atomic_load_explicit(&h->stacks_count, memory_order_acquire);
-	if (n > h->stacks_cap)
-		n = h->stacks_cap;
+	struct lt_snap_header *s = (struct lt_snap_header *)((char *)h + rec.layout.snap_off);
+	uint32_t n = stacktab_count(&rec.stacks);
 
 	uint32_t seq = seqlock_write_begin(&s->seq);
 	s->nstacks = n;
@@ -157,13 +170,10 @@ static void publish_snapshot(void)
 static void publish_tick(void)
 {
 	struct lt_shm_header *h = seg();
-	struct lt_ring *ring = (struct lt_ring *)((char *)h + h->ring_off);
-	uint32_t n = atomic_load_explicit(&h->stacks_count, memory_order_acquire);
-	if (n > h->stacks_cap)
-		n = h->stacks_cap;
-	struct lt_counts t = recorder_collect(NULL, n);
-	uint64_t head = atomic_load_explicit(&ring->head, memory_order_relaxed);
-	ring->ticks[head & (h->ring_cap - 1)] = (struct lt_tick){
+	struct lt_ring *ring = (struct lt_ring *)((char *)h + rec.layout.ring_off);
+	struct lt_counts t = recorder_collect(NULL, stacktab_count(&rec.stacks));
+	uint64_t head = ++ticks;
+	ring->ticks[(head - 1) & (LT_RING_CAP - 1)] = (struct lt_tick){
 		.time_ns = now_ns(CLOCK_REALTIME),
 		.live_bytes = t.live_bytes,
 		.live_blocks = t.live_blocks,
@@ -171,12 +181,19 @@ static void publish_tick(void)
 		.free_calls = t.free_calls,
 	};
 	/* Release: the tick before the head; pairs with shm_read_ticks(). */
-	atomic_store_explicit(&ring->head, head + 1, memory_order_release);
+	atomic_store_explicit(&ring->head, head, memory_order_release);
+}
+
+/* Only the process that made the segment publishes: not a child forked
+ * before the probe's constructor could register its fork handler. */
+static int ours(void)
+{
+	return seg() && getpid() == rec.pid;
 }
 
 void publish_now(void)
 {
-	if (!seg() || atomic_load(&final_done) || take_busy(1) < 0)
+	if (!ours() || atomic_load(&final_done) || take_busy(1) < 0)
 		return;
 	publish_modules();
 	publish_snapshot();
@@ -190,9 +207,11 @@ void publish_final(int status)
 	if (!h || !atomic_compare_exchange_strong(&final_done, &expect, 1))
 		return;
 	int got = take_busy(0) == 0;
-	publish_modules();
-	publish_tick();
-	publish_snapshot();
+	if (got) {
+		publish_modules();
+		publish_tick();
+		publish_snapshot();
+	}
 	h->exit_status = status;
 	/* Release: exit_status and the final snapshot before EXITED; pairs with
 	 * the acquire in shm_state(). */
@@ -204,12 +223,25 @@ void publish_final(int status)
 static uint32_t wanted_interval(void)
 {
 	struct lt_shm_header *h = seg();
-	uint32_t ms = h->interval_ms;
+	uint32_t ms = rec.cfg.interval_ms;
 	uint32_t want = atomic_load_explicit(&h->want_interval_ms, memory_order_relaxed);
 	uint64_t until = atomic_load_explicit(&h->want_until_ns, memory_order_relaxed);
 	if (want && want < ms && until > now_ns(CLOCK_MONOTONIC))
 		ms = want < LT_TICK_MS ? LT_TICK_MS : want;
 	return ms;
+}
+
+/* The mask of the thread that started the publisher (main's, as a rule). */
+static sigset_t start_mask;
+
+/* 1 when the main thread has called pthread_exit and every other thread
+ * of the program has ended: only the publisher is left. /proc/self/stat
+ * shows the leader's state (Z once it has exited) and the thread count,
+ * in which the exited leader still counts. */
+static int only_thread_left(void)
+{
+	struct procstat ps;
+	return procstat_read(0, &ps) == 0 && ps.state == 'Z' && ps.num_threads == 2;
 }
 
 static void *publisher(void *arg)
@@ -230,6 +262,17 @@ static void *publisher(void *arg)
 			;
 		if (atomic_load(&final_done) || atomic_load(&rec.phase) != PHASE_ON)
 			return NULL;
+		if (only_thread_left()) {
+			/* Without us the program would have ended when its last
+			 * thread did: glibc's last thread calls exit(0). Ending
+			 * this thread makes it the last, so the program ends as
+			 * it would have, its exit handlers (and our final
+			 * snapshot) run here, tracked and with the signals of the
+			 * thread that started us. */
+			probe_guard = 0;
+			pthread_sigmask(SIG_SETMASK, &start_mask, NULL);
+			return NULL;
+		}
 		if (take_busy(1) < 0)
 			continue;
 		if (!atomic_load(&final_done)) {
@@ -251,13 +294,14 @@ int publish_start(void)
 	pthread_t t;
 	sigset_t all, old;
 
-	if (!seg())
+	if (!ours())
 		return -1;
 	publish_now(); /* readers get a first snapshot without waiting an interval */
 	/* The thread must never take the target's signals: block them all while
 	 * creating it, so it starts with every signal blocked. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	start_mask = old;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../shared/procstat.h"
 #include "unwind.h"
 
 struct recorder rec = { .phase = PHASE_NEW };
@@ -57,28 +58,6 @@ void recorder_config_from_env(struct recorder_config *cfg)
 	cfg->launcher_pid = (int)env_u32("LEAKTOP_LAUNCHER", 0, 1, 1u << 30);
 }
 
-/* /proc/self/stat field 22, the start time in clock ticks: with the pid it
- * names this process uniquely, so readers can tell a reused pid. */
-static uint64_t proc_start_ticks(void)
-{
-	char buf[1024];
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	/* After ") " come fields 3..; field 22 is the 20th of them. */
-	for (int field = 3; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	return p ? strtoull(p + 1, NULL, 10) : 0;
-}
-
 static void *map_anon(size_t bytes)
 {
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
@@ -94,11 +73,13 @@ int recorder_init(const struct recorder_config *cfg)
 
 	rec.cfg = *cfg;
 	rec.pid = getpid();
+	rec.pool_cap = pool_cap;
 	if (shm_layout(&l, cfg->stacks_cap, pool_cap, LT_RING_CAP, LT_MODS_CAP, LT_MODS_STR_CAP) <
 	    0) {
 		recorder_disable("bad configuration; the program runs untracked");
 		return -1;
 	}
+	rec.layout = l;
 	rec.seg = shm_create_segment(rec.shm_name, rec.pid, l.size);
 	if (!rec.seg) {
 		atomic_store(&rec.phase, PHASE_OFF);
@@ -117,7 +98,8 @@ int recorder_init(const struct recorder_config *cfg)
 	h->segment_size = l.size;
 	h->pid = rec.pid;
 	h->launcher_pid = cfg->launcher_pid;
-	h->proc_start = proc_start_ticks();
+	struct procstat ps;
+	h->proc_start = procstat_read(0, &ps) == 0 ? ps.start_ticks : 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	h->start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	h->interval_ms = cfg->interval_ms;
@@ -133,8 +115,9 @@ int recorder_init(const struct recorder_config *cfg)
 	h->stack_index_off = l.stack_index_off;
 	h->stack_pool_off = l.stack_pool_off;
 	h->snap_off = l.snap_off;
-	ssize_t n = readlink("/proc/self/exe", h->program, sizeof h->program - 1);
-	h->program[n > 0 ? n : 0] = '\0';
+	ssize_t n = readlink("/proc/self/exe", rec.program, sizeof rec.program - 1);
+	rec.program[n > 0 ? n : 0] = '\0';
+	memcpy(h->program, rec.program, sizeof h->program);
 
 	char *base = (char *)rec.seg;
 	if (stacktab_init(&rec.stacks, cfg->stacks_cap, pool_cap,
@@ -156,6 +139,12 @@ nomem:
 void recorder_disable(const char *why)
 {
 	int was = atomic_exchange(&rec.phase, PHASE_OFF);
+	/* Readers must not take a table that stopped moving for a quiet
+	 * program: the state says tracking stopped (unless the program has
+	 * already exited, which says more). */
+	uint32_t running = LT_STATE_RUNNING;
+	if (rec.seg && getpid() == rec.pid)
+		atomic_compare_exchange_strong(&rec.seg->state, &running, LT_STATE_DISABLED);
 	if (why && was != PHASE_OFF)
 		say(why, NULL);
 }
@@ -166,7 +155,7 @@ void recorder_fini(void)
 	if (rec.seg) {
 		if (!rec.cfg.launcher_pid)
 			shm_unlink(rec.shm_name);
-		munmap(rec.seg, rec.seg->segment_size);
+		munmap(rec.seg, rec.layout.size);
 		rec.seg = NULL;
 	}
 	stacktab_fini(&rec.stacks);
@@ -195,7 +184,9 @@ static inline void count_free(const struct block_rec *b)
 
 void record_alloc(void *ptr, size_t size, const void *caller)
 {
-	uint64_t frames[LT_DEPTH_MAX];
+	/* Sized by the depth asked for, not LT_DEPTH_MAX: the hook runs on
+	 * the program's stacks, some of them small. */
+	uint64_t frames[rec.cfg.depth ? rec.cfg.depth : 1];
 	struct block_rec old;
 
 	if (atomic_load_explicit(&rec.phase, memory_order_acquire) != PHASE_ON || !ptr)
@@ -211,7 +202,8 @@ void record_alloc(void *ptr, size_t size, const void *caller)
 	}
 	if (r == 1) /* the address came back without a free we saw */
 		count_free(&old);
-	count_alloc(id, size);
+	/* Counted as stored, so its free takes back exactly what was added. */
+	count_alloc(id, size > BLOCK_SIZE_MAX ? BLOCK_SIZE_MAX : size);
 }
 
 int record_take(void *ptr, struct block_rec *b)
@@ -278,5 +270,5 @@ struct lt_counts recorder_collect(struct lt_counts *out, uint32_t n)
 uint64_t recorder_bytes(void)
 {
 	return blocktab_bytes(&rec.blocks) + stacktab_bytes(&rec.stacks) +
-	       (uint64_t)atomic_load(&rec.seg->stacks_count) * sizeof *rec.counts;
+	       (uint64_t)stacktab_count(&rec.stacks) * sizeof *rec.counts;
 }

@@ -38,6 +38,12 @@ struct recorder {
 	_Atomic int phase; /* enum probe_phase: the hot path checks only this */
 	struct recorder_config cfg;
 	struct lt_shm_header *seg; /* our segment, mapped read-write */
+	/* Private copies of what the segment's header says: readers can write
+	 * to the segment, so the probe never reads an offset, a capacity or a
+	 * string back from it. */
+	struct lt_shm_layout layout;
+	uint32_t pool_cap;
+	char program[LT_PROGRAM_MAX];
 	char shm_name[LT_SHM_NAME_MAX];
 	struct stacktab stacks;
 	struct blocktab blocks;
@@ -66,7 +72,7 @@ int recorder_init(const struct recorder_config *cfg);
 /* Unmaps everything; unlinks the segment unless a launcher owns it. */
 void recorder_fini(void);
 
-/* Stops tracking for good (after fork in the child, or on failure). */
+/* Stops tracking for good (on failure; the segment says DISABLED). */
 void recorder_disable(const char *why);
 
 /* An allocation of size bytes at ptr, made by the code that resumes at

@@ -59,11 +59,20 @@ uint64_t stacktab_bytes(const struct stacktab *t)
 	return ((uint64_t)t->mask + 1) * sizeof(uint64_t);
 }
 
+uint32_t stacktab_count(const struct stacktab *t)
+{
+	uint32_t n = atomic_load_explicit(t->count, memory_order_acquire);
+	return n < t->cap ? n : t->cap;
+}
+
+/* The entry lives in the segment, where a reader could scribble: its
+ * offset is checked against the pool before the frames are compared. */
 static int same(const struct stacktab *t, uint32_t id, const uint64_t *frames, uint32_t depth)
 {
 	uint64_t e = atomic_load_explicit(&t->index[id], memory_order_acquire);
-	return LT_STACK_DEPTH(e) == depth &&
-	       !memcmp(t->pool + LT_STACK_OFF(e), frames, depth * sizeof *frames);
+	uint64_t off = LT_STACK_OFF(e);
+	return LT_STACK_DEPTH(e) == depth && off <= t->pool_cap && depth <= t->pool_cap - off &&
+	       !memcmp(t->pool + off, frames, depth * sizeof *frames);
 }
 
 /* Takes an id and pool space and writes the frames; returns the slot value

@@ -31,6 +31,10 @@ void stacktab_fini(struct stacktab *t);
 /* The id of these frames, interning them if new. LT_STACK_OVERFLOW when the
  * table or the pool is full. Cost: one hash over the frames, and a compare
  * with each candidate of equal hash (almost always exactly one). */
+/* Ids handed out so far, at most the capacity: a count kept in the
+ * segment, clamped, since readers can write there. */
+uint32_t stacktab_count(const struct stacktab *t);
+
 uint32_t stack_intern(struct stacktab *t, const uint64_t *frames, uint32_t depth);
 
 /* Bytes of private memory the table holds. */

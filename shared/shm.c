@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procstat.h"
 #include "seqlock.h"
 
 #define PAGE       4096u
@@ -81,6 +82,15 @@ void *shm_create_segment(char *name_out, pid_t pid, uint64_t size)
 	}
 	if (fd < 0)
 		return NULL;
+	/* The program's umask may have taken bits from 0600 (readers insist
+	 * on exactly 0600): set the mode itself. */
+	if (fchmod(fd, 0600) < 0) {
+		int e = errno;
+		shm_unlink(name_out);
+		close(fd);
+		errno = e;
+		return NULL;
+	}
 	/* Reserve every page now: a tmpfs that fills up later must fail us
 	 * here, with an error, not SIGBUS the target on some later store. */
 	int err = posix_fallocate(fd, 0, (off_t)size);
@@ -168,6 +178,19 @@ int shm_reader_open(struct shm_reader *r, const char *name, const char **cause)
 		r->ctl = NULL;
 		*cause = "cannot map segment";
 		goto fail;
+	}
+	/* The header is complete once the state has left STARTING (the probe
+	 * stores it with release after the rest): wait for that, briefly,
+	 * before the copy. Acquire pairs with that store. */
+	const struct lt_shm_header *live = r->ctl;
+	for (int i = 0; atomic_load_explicit((_Atomic uint32_t *)&live->state,
+	                                     memory_order_acquire) == LT_STATE_STARTING;
+	     i++) {
+		if (i == 50) {
+			*cause = "the probe is still starting (or died starting)";
+			goto fail;
+		}
+		nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
 	}
 	memcpy(&r->hdr, r->ctl, sizeof r->hdr);
 	if (validate_header(&r->hdr, r->size, cause) < 0)
@@ -337,10 +360,12 @@ uint32_t shm_read_ticks(const struct shm_reader *r, uint64_t *next, struct lt_ti
 	atomic_thread_fence(memory_order_acquire); /* orders the copies before the re-read */
 	uint64_t head2 =
 	    atomic_load_explicit((_Atomic uint64_t *)&ring->head, memory_order_relaxed);
-	/* Ticks the writer may have overwritten while we copied are dropped. */
+	/* Ticks the writer may have overwritten while we copied are dropped:
+	 * every tick it published since (head2 - cap and older), and the one it
+	 * may be writing now, tick head2, in the slot of tick head2 - cap. */
 	uint64_t skip = 0;
-	if (head2 > from + r->hdr.ring_cap)
-		skip = head2 - (from + r->hdr.ring_cap);
+	if (head2 + 1 > from + r->hdr.ring_cap)
+		skip = head2 + 1 - (from + r->hdr.ring_cap);
 	if (skip > n)
 		skip = n;
 	memmove(out, out + skip, (n - skip) * sizeof *out);
@@ -350,23 +375,13 @@ uint32_t shm_read_ticks(const struct shm_reader *r, uint64_t *next, struct lt_ti
 
 int shm_process_alive(const struct shm_reader *r)
 {
-	char path[64], buf[1024];
+	struct procstat ps;
 	if (kill(r->hdr.pid, 0) < 0 && errno == ESRCH)
 		return 0;
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)r->hdr.pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* Field 22, the start time, counted after the ")" that ends field 2. */
-	char *p = strrchr(buf, ')');
-	for (int field = 3; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	return p && strtoull(p + 1, NULL, 10) == r->hdr.proc_start;
+	/* The same pid with another start time is another process; a zombie
+	 * is alive while threads other than its exited leader run. */
+	return procstat_read(r->hdr.pid, &ps) == 0 && ps.start_ticks == r->hdr.proc_start &&
+	       !(ps.state == 'Z' && ps.num_threads <= 1);
 }
 
 uint32_t shm_state(const struct shm_reader *r, int *exit_status)

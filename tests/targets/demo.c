@@ -28,12 +28,12 @@
 #include <string.h>
 #include <time.h>
 
-#define TICK_NS 100000000L
+#define TICK_NS        100000000L
 #define CACHE_PER_TICK 16
-#define CACHE_ENTRY 2048
-#define FLUSH_TICKS 30
-#define PARK_TICKS 50
-#define CONFIG_BYTES (2 << 20)
+#define CACHE_ENTRY    2048
+#define FLUSH_TICKS    30
+#define PARK_TICKS     50
+#define CONFIG_BYTES   (2 << 20)
 
 struct entry {
 	struct entry *next;

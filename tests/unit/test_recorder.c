@@ -1,8 +1,10 @@
 /* test_recorder.c - the probe's recorder through its C API, in-process:
  * exact per-stack figures as a reader of the segment sees them. */
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "probe/publish.h"
@@ -139,6 +141,35 @@ int main(void)
 	CHECK_EQ_U64(h.totals.live_blocks, 10);
 	CHECK_EQ_U64(h.totals.live_bytes, 1200);
 
+	/* Readers can write to the segment. One that scribbles over every
+	 * offset, capacity and count the probe once wrote there, and over the
+	 * stack index, must not move where the probe writes nor crash it: the
+	 * next snapshot lands where the reader found the first. */
+	void *first[10] = { 0 };
+	int fd = shm_open(rec.shm_name, O_RDWR, 0);
+	CHECK(fd >= 0);
+	struct lt_shm_header *w = mmap(NULL, r.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(w != MAP_FAILED);
+	if (fd >= 0 && w != MAP_FAILED) {
+		w->ring_off = w->mods_off = w->mods_str_off = w->snap_off = ~0ull >> 1;
+		w->stacks_cap = w->ring_cap = w->mods_cap = w->mods_str_cap = ~0u;
+		w->mods_str_used = ~0u;
+		atomic_store(&w->mods_count, ~0u);
+		memset(w->program, 'x', sizeof w->program); /* no NUL left */
+		_Atomic uint64_t *index = (_Atomic uint64_t *)((char *)w + r.hdr.stack_index_off);
+		if (a > 0)
+			atomic_store(&index[a], LT_STACK_ENTRY(0xfffffff0u, 4));
+		memcpy(first, leaks, sizeof first);
+		leak_a(); /* the same stack again, past the scribbled entry */
+		publish_now();
+		CHECK(shm_read_snapshot(&r, &h, counts, 1024) == 0);
+		CHECK_EQ_U64(h.seqno, 3);
+		CHECK_EQ_U64(h.totals.live_blocks, 20);
+		CHECK_EQ_U64(h.totals.live_bytes, 2200);
+		munmap(w, r.size);
+		close(fd);
+	}
+
 	/* The final snapshot marks the segment exited with the status. */
 	publish_final(3);
 	int status = 0;
@@ -150,7 +181,9 @@ int main(void)
 	snprintf(name, sizeof name, "%s", rec.shm_name);
 	recorder_fini();
 	CHECK(shm_open(name, O_RDONLY, 0) < 0); /* unlinked: no launcher owns it */
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < 10; i++) {
 		free(leaks[i]);
+		free(first[i]);
+	}
 	return CHECK_DONE();
 }

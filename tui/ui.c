@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared/recording.h"
 #include "xalloc.h"
 
 #define KEEP_SNAPS    600 /* two and a half minutes at four a second */
@@ -474,12 +475,37 @@ static void set_baseline(struct app *a)
 	         "baseline set: tables show the change since now (B clears)");
 }
 
+/* s: the history the view holds (its window of snapshots, every stack and
+ * symbol they use, the ticks) as a recording, for `leaktop report`, later
+ * diffs and replay. The name is asked for, with a default in the current
+ * directory; the file is created as every recording is (0600, never
+ * through a symlink). */
+static void save_recording(struct app *a)
+{
+	char path[512], err[256];
+	const char *program = a->prof->program ? a->prof->program : "";
+	const char *prog = strrchr(program, '/');
+	struct rec_writer w;
+
+	prog = prog ? prog + 1 : program;
+	snprintf(path, sizeof path, "leaktop.%s.%d.lkt", *prog ? prog : "program", (int)a->pid);
+	if (ui_prompt(a, "save recording as: ", path, sizeof path) < 0 || !path[0])
+		return;
+	if (rec_writer_create(&w, path, err, sizeof err) < 0 ||
+	    rec_writer_finish(&w, a->prof, err, sizeof err) < 0)
+		snprintf(a->msg, sizeof a->msg, "not saved: %.120s", err);
+	else
+		snprintf(a->msg, sizeof a->msg, "saved %u snapshots to %.100s", a->prof->nsnaps,
+		         path);
+}
+
 /* Keys every view shares; returns 1 when ch was one of them. */
 static int common_key(struct app *a, int ch)
 {
 	switch (ch) {
 	case 'q': a->quit = 1; return 1;
 	case 'd': a->quit = a->detach = 1; return 1;
+	case 's': save_recording(a); return 1;
 	case '\t': cycle_view(a, 1); return 1;
 	case KEY_BTAB: cycle_view(a, -1); return 1;
 	case 't': set_view(a, VIEW_TOP); return 1;

@@ -21,6 +21,7 @@ static const char *const help[][2] = {
 	{ "b  B", "set a baseline (show the change since now) / clear it" },
 	{ "F1  ?", "this help" },
 	{ "q", "quit (leaktop run: ends the program: SIGTERM, SIGKILL after 2 s)" },
+	{ "s", "save the history shown as a recording (asks for the file name)" },
 	{ "d", "detach (leaktop run: the program runs on; leaktop attach PID later)" },
 };
 

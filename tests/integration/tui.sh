@@ -166,6 +166,17 @@ $T kill-session -t run
 start short 80 24 "$LT" run -- "$BUILD/targets/malloc"
 expect_screen short 5 'exited 3' "program exit: the view stays and shows the exit status"
 expect_screen short 3 'leak_malloc_64x100' "program exit: the view keeps the unfreed-at-exit table"
+# s saves what the view holds; the recording has the exact figures at exit.
+$T send-keys -t short s
+expect_screen short 3 'save recording as: leaktop\.malloc\.[0-9]+\.lkt' "s: asks where, with a default name"
+for _ in $(seq 40); do $T send-keys -t short BSpace; done
+$T send-keys -t short "$TMP/saved.lkt" Enter
+expect_screen short 3 "saved [0-9]+ snapshots to $TMP/saved.lkt" "s: says what it saved"
+"$LT" report "$TMP/saved.lkt" --format folded >"$TMP/saved.folded" 2>&1
+got=$(sum_frames "$TMP/saved.folded" leak_malloc_64x100)
+check "s: the saved recording has leak_malloc_64x100 live_bytes = 6400 (got $got)" [ "$got" = 6400 ]
+"$LT" report "$TMP/saved.lkt" >"$TMP/saved.txt" 2>&1
+check "s: ... and says the program exited with status 3" grep -q "exited with status 3" "$TMP/saved.txt"
 $T send-keys -t short q
 expect_screen short 3 'LEAKTOP-EXIT=3' "program exit: q exits with the program's status"
 $T kill-session -t short

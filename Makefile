@@ -118,6 +118,23 @@ $(BUILD)/targets/%: tests/targets/%.cc
 
 targets: $(TARGET_BIN)
 
+# The viewer, the recorder and the readers built with ASan and UBSan, run
+# through the integration and tmux suites: every hostile file and segment,
+# every key. The probe stays the plain one (it cannot carry ASan into other
+# programs); the targets are shared.
+ASAN_BUILD = $(BUILD)/asan
+asan-suites: SHELL := /bin/bash
+asan-suites: .SHELLFLAGS := -o pipefail -c
+asan-suites: all targets
+	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=address,undefined \
+	    $(ASAN_BUILD)/leaktop
+	$(Q)cp $(PROBE_SO) $(ASAN_BUILD)/libleaktop.so
+	$(Q)ln -sfn $(abspath $(BUILD)/targets) $(ASAN_BUILD)/targets
+	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/run.sh $(ASAN_BUILD) | \
+	    sed 's/^integration:/asan_integration:/'
+	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/tui.sh $(ASAN_BUILD) | \
+	    sed 's/^tui:/asan_tui:/'
+
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
@@ -146,13 +163,15 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 integration | tee -a $(TEST_LOG)
 	@echo "== the live view in tmux"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 tui | tee -a $(TEST_LOG)
+	@echo "== leaktop itself under ASan/UBSan: integration and the live view again"
+	$(Q)$(MAKE) --no-print-directory WERROR=1 asan-suites | tee -a $(TEST_LOG)
 	@echo "== probe under UBSan and valgrind"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
 	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan | tee -a $(TEST_LOG)
 	@echo "== fuzz the recording reader (15 s)"
 	$(Q)bash tests/fuzz/run.sh 15 2>&1 | tail -n 3
 	@echo "fuzz: 1 passed, 0 failed" | tee -a $(TEST_LOG)
-	@awk '/^[a-z]+: [0-9]+ passed, [0-9]+ failed/ { p += $$2; f += $$4 } \
+	@awk '/^[a-z_]+: [0-9]+ passed, [0-9]+ failed/ { p += $$2; f += $$4 } \
 	     END { printf "test: %d passed, %d failed\n", p, f; exit f != 0 }' $(TEST_LOG)
 
 # libFuzzer on the recording reader: FUZZ_SECONDS long (make test runs 15 s).
@@ -190,6 +209,6 @@ DEBIAN_PKGS = gcc g++ make libdw-dev libelf-dev zlib1g-dev libncurses-dev libunw
 deps:
 	@bash .ci/deps.sh $(BUILD) $(DEBIAN_PKGS) $(DEPS_EXTRA)
 
-.PHONY: all targets unit integration tui test fuzz bench demo install check-format clean deps
+.PHONY: all targets unit integration tui asan-suites test fuzz bench demo install check-format clean deps
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

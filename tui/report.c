@@ -130,7 +130,8 @@ static struct row *sorted(const struct profile *p, uint32_t i, const struct repo
 	sort_growth = o->sort == SORT_GROWTH;
 	sort_metric = o->sort >= SORT_LIVE_BYTES ? (enum report_metric)(o->sort - SORT_LIVE_BYTES)
 	                                         : o->metric;
-	qsort(v, k, sizeof *v, by_order);
+	if (k > 1)
+		qsort(v, k, sizeof *v, by_order);
 	if (o->top && k > o->top)
 		k = o->top;
 	*n = k;

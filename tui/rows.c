@@ -283,7 +283,8 @@ void rows_sort(struct rows *r, enum row_col col, int invert)
 {
 	sort_col = col;
 	sort_invert = invert;
-	qsort(r->v, r->n, sizeof *r->v, by_col);
+	if (r->n > 1) /* an empty table has no array: qsort wants one */
+		qsort(r->v, r->n, sizeof *r->v, by_col);
 }
 
 void rows_free(struct rows *r)

@@ -429,7 +429,8 @@ static void read_syms(struct module *m)
 	uint32_t k = 0;
 	for (int i = 1; i < n; i++)
 		k += (uint32_t)fsym_get(m, i, &t[k]);
-	qsort(t, k, sizeof *t, fsym_cmp);
+	if (k > 1)
+		qsort(t, k, sizeof *t, fsym_cmp);
 	/* Keep the best symbol at each address, but no sizeless one inside a
 	 * sized function. */
 	uint32_t u = 0;

@@ -469,7 +469,8 @@ static void set_baseline(struct app *a)
 	const struct snapshot *s = &a->prof->snaps[a->prof->nsnaps - 1];
 	a->base = *s;
 	a->base.e = xcalloc(s->n ? s->n : 1, sizeof *s->e);
-	memcpy(a->base.e, s->e, s->n * sizeof *s->e);
+	if (s->n)
+		memcpy(a->base.e, s->e, s->n * sizeof *s->e);
 	a->has_base = 1;
 	snprintf(a->msg, sizeof a->msg,
 	         "baseline set: tables show the change since now (B clears)");

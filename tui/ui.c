@@ -26,12 +26,14 @@
 #include "shared/recording.h"
 #include "xalloc.h"
 
-#define KEEP_SNAPS    600 /* two and a half minutes at four a second */
-#define SAMPLE_MS     250 /* how often the viewer asks for and reads a snapshot */
-#define GROWTH_WINDOW 40
-#define MIN_COLS      80
-#define MIN_LINES     24
-#define HEADER_LINES  3
+#define KEEP_SNAPS       600 /* two and a half minutes at four a second */
+#define SAMPLE_MS        250 /* how often the viewer asks for and reads a snapshot */
+#define GROWTH_WINDOW    40
+#define HEADER_WINDOW_S  30  /* seconds of total heap in the header's sparkline */
+#define HEADER_TICKS_MAX 340 /* at most this many ticks in its analysis */
+#define MIN_COLS         80
+#define MIN_LINES        24
+#define HEADER_LINES     3
 
 static uint64_t now_ms(void)
 {
@@ -259,25 +261,43 @@ static void draw_header(struct app *a)
 	} else {
 		printw("waiting for the first snapshot...");
 	}
-	/* Line 2: the total live heap over the last ticks, one a column. */
+	/* Line 2: the total live heap over the last HEADER_WINDOW_S seconds of
+	 * 100 ms ticks, and the verdict on its troughs over all of them: a
+	 * window of several teeth, since one tooth cannot tell a leak's rising
+	 * troughs from a cache's level ones. The sparkline shows the last tick
+	 * of each of its columns' share of the window. */
 	move(2, 0);
 	clrtoeol();
-	int width = COLS - 34;
+	int width = COLS - 36;
 	if (p->nticks >= 2 && width > 8) {
-		uint64_t n = p->nticks < (uint64_t)width ? p->nticks : (uint64_t)width;
+		uint64_t last_ns = p->ticks[p->nticks - 1].time_ns, first = p->nticks - 1;
+		while (first > 0 && p->nticks - first < HEADER_TICKS_MAX &&
+		       last_ns - p->ticks[first - 1].time_ns <= HEADER_WINDOW_S * 1000000000ull)
+			first--;
+		uint64_t n = p->nticks - first;
 		double *v = xcalloc(n, sizeof *v), *t = xcalloc(n, sizeof *t);
+		double prev = 0;
 		for (uint64_t i = 0; i < n; i++) {
-			const struct lt_tick *tk = &p->ticks[p->nticks - n + i];
+			const struct lt_tick *tk = &p->ticks[first + i];
+			uint64_t t0 = p->ticks[first].time_ns;
 			v[i] = (double)tk->live_bytes;
-			t[i] = (double)(tk->time_ns - p->ticks[p->nticks - n].time_ns) / 1e9;
+			/* CLOCK_REALTIME may step back: keep the times ascending. */
+			t[i] = tk->time_ns > t0 ? (double)(tk->time_ns - t0) / 1e9 : 0.0;
+			t[i] = prev = t[i] > prev ? t[i] : prev;
 		}
 		struct growth g;
 		growth_analyse(t, v, n, &g);
+		int cols = n < (uint64_t)width ? (int)n : width;
+		double *col = xcalloc((size_t)cols, sizeof *col);
+		for (int c = 0; c < cols; c++)
+			col[c] = v[(uint64_t)(c + 1) * n / (uint64_t)cols - 1];
 		attrset(theme_attr(ROLE_SPARK));
-		ui_spark(2, 0, v, (int)n, width, a->utf8);
+		ui_spark(2, 0, col, cols, width, a->utf8);
 		ui_bytes(b3, sizeof b3, g.trough_bytes_per_s);
 		attrset(theme_attr(g.verdict == VERDICT_LEAK ? ROLE_LEAK : ROLE_TROUGH));
-		mvprintw(2, width + 1, " troughs %s/s: %s", b3, growth_verdict_name(g.verdict));
+		mvprintw(2, width + 1, " troughs %s/s over %.0fs: %s", b3, t[n - 1],
+		         growth_verdict_name(g.verdict));
+		free(col);
 		free(v);
 		free(t);
 	}

@@ -4,25 +4,28 @@
 
 #include "ui.h"
 
+/* Fits 80x24: 18 lines, keys in 17 columns, what they do in 61. */
+#define KEY_COLS 17
+
 static const char *const help[][2] = {
-	{ "Tab / Shift-Tab", "next / previous view" },
-	{ "t  g  f  l", "top table, growth ranking, flame graph, program log (leaktop run)" },
-	{ "flame: arrows or h j k l", "move to the caller, the biggest callee, left and right" },
-	{ "flame: Enter  Esc  m", "zoom in, zoom out, live bytes or allocation counts" },
-	{ "Enter", "the selected row's full stack and history (Esc back)" },
-	{ "Up Down j k PgUp PgDn Home End", "move the selection" },
-	{ "F6  <  >", "sort column (top table)" },
-	{ "I", "invert the sort" },
-	{ "/  n", "search function and file names, next match" },
+	{ "Tab  Shift-Tab", "next / previous view" },
+	{ "t  g  f  l", "top table, growth ranking, flame graph, the program's log" },
+	{ "Up Down j k", "move the selection; PgUp PgDn Home End move further" },
+	{ "Enter", "the selected row's full stack and its history (Esc: back)" },
+	{ "F6  <  >  I", "sort column of the top table; I inverts the sort" },
+	{ "/  n", "search function and file names; n: the next match" },
 	{ "F4  \\", "filter rows on function or module names (empty clears)" },
 	{ "G", "group by function (top frame), full stack, or module" },
+	{ "b  B", "baseline: show the change since now / clear it" },
 	{ "space", "pause / resume" },
 	{ "+  -", "refresh faster / slower" },
-	{ "b  B", "set a baseline (show the change since now) / clear it" },
-	{ "F1  ?", "this help" },
-	{ "q", "quit (leaktop run: ends the program: SIGTERM, SIGKILL after 2 s)" },
-	{ "s", "save the history shown as a recording (asks for the file name)" },
-	{ "d", "detach (leaktop run: the program runs on; leaktop attach PID later)" },
+	{ "s", "save the history shown as a recording (asks for a name)" },
+	{ "q", "quit (in run: ends the program: TERM, then KILL after 2 s)" },
+	{ "d", "detach: the program runs on, for a later leaktop attach" },
+	{ "F1  ?", "this help; Esc or Enter goes back" },
+	{ "flame: h j k l", "or arrows: to the caller, biggest callee, left, right" },
+	{ "flame: Enter Esc", "zoom into the selected frame, zoom out (Backspace too)" },
+	{ "flame: m  /", "live bytes or allocation counts; highlight matches" },
 };
 
 void view_help_draw(struct app *a)
@@ -35,9 +38,9 @@ void view_help_draw(struct app *a)
 	attrset(theme_attr(ROLE_NORMAL));
 	for (size_t i = 0; i < sizeof help / sizeof help[0] && y <= ui_bottom(); i++, y++) {
 		attrset(theme_attr(ROLE_FOOTER_KEY));
-		mvprintw(y, 1, "%-32s", help[i][0]);
+		mvprintw(y, 1, "%-*s", KEY_COLS, help[i][0]);
 		attrset(theme_attr(ROLE_NORMAL));
-		printw(" %.*s", COLS > 35 ? COLS - 35 : 0, help[i][1]);
+		printw(" %.*s", COLS > KEY_COLS + 2 ? COLS - KEY_COLS - 2 : 0, help[i][1]);
 	}
 }
 

@@ -97,6 +97,9 @@ sleep 3
 cache=$(screen run | grep 'cache_store' | head -n 1)
 check "growth view: the cache sawtooth is not called a leak (${cache:-not shown})" \
 	sh -c '[ -n "$1" ] && ! echo "$1" | grep -q "^leak "' sh "$cache"
+# The header judges the total heap over up to 30 s: its troughs rise with
+# the leak (40 KiB/s) under the cache's teeth.
+expect_screen run 5 'troughs [0-9.]+K/s over [0-9]+s: leak' "header: the total heap's troughs rise: leak"
 # The 2 MiB config block, the biggest site, is stable: below the leak.
 big=$(screen run | grep 'load_config_table' | head -n 1)
 check "growth view: the big stable block is called stable (${big:-not shown})" \

@@ -1,0 +1,34 @@
+#!/bin/bash
+# capture-views.sh BUILD_DIR - text captures of every view, for the README.
+#
+# Runs `leaktop run` on the demo in a detached 80x24 tmux session, waits
+# until the cache has been flushed once (so the growth view has verdicts),
+# and prints each view as a person would see it, one fenced block a view.
+set -eu
+BUILD=${1:-build}
+LT=$(cd "$BUILD" && pwd)/leaktop
+DEMO=$(cd "$BUILD" && pwd)/targets/demo
+TMP=$(mktemp -d /tmp/leaktop-capture.XXXXXX)
+T="tmux -S $TMP/sock"
+export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8
+trap '$T kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+
+$T new-session -d -s v -x 80 -y 24 "cd $TMP && $LT run -- $DEMO 120"
+sleep 8
+view()
+{
+	local title=$1
+	shift
+	[ $# -gt 0 ] && $T send-keys -t v "$@"
+	sleep 1.5
+	printf '%s\n\n```\n' "$title"
+	$T capture-pane -p -t v | sed 's/[[:space:]]*$//'
+	printf '```\n\n'
+}
+view "Top table (\`t\`):" t
+view "Growth (\`g\`):" g
+view "Flame (\`f\`), zoomed into main:" f j j j j Enter
+view "Stack detail (Enter on a row of the top table):" Escape Escape t Enter
+view "Log (\`l\`):" Escape l
+view "Help (\`?\`):" '?'
+$T send-keys -t v q

@@ -8,7 +8,8 @@
  * Keys: arrows or h j k l move (up to the caller, down to the biggest
  * callee, left and right along the row), Enter zooms into the selected box,
  * Esc or Backspace zooms out, / highlights boxes whose name matches, m
- * switches between live bytes and allocation counts. The selection and the
+ * switches between live bytes and the allocation rate (per second over
+ * the last RATE_SNAPS snapshots). The selection and the
  * zoom are kept as paths of names, so they survive every rebuild. */
 #define _GNU_SOURCE
 #include <curses.h>
@@ -34,7 +35,10 @@ static int nnodes, cap;
 /* Copies, not pointers: the profile may start over (exec) under them. */
 static char sel_path[MAX_PATH][160], zoom_path[MAX_PATH][160];
 static int sel_len, zoom_len;
-static int use_allocs; /* m: allocation count instead of live bytes */
+static int use_allocs;   /* m: allocation rate instead of live bytes */
+static double rate_span; /* seconds the rate is measured over */
+
+#define RATE_SNAPS 40 /* the rate: over the last 40 snapshots (10 s in the view) */
 
 static int new_node(const char *name, int parent)
 {
@@ -76,9 +80,22 @@ static void build(const struct app *a)
 	if (!p->nsnaps)
 		return;
 	const struct snapshot *s = &p->snaps[p->nsnaps - 1];
+	/* The allocation rate: allocations since a snapshot RATE_SNAPS back,
+	 * over the time between; with one snapshot, since the start. */
+	const struct snapshot *base =
+	    p->nsnaps > 1 ? &p->snaps[p->nsnaps > RATE_SNAPS ? p->nsnaps - 1 - RATE_SNAPS : 0]
+	                  : NULL;
+	uint64_t from_ns = base ? base->time_ns : p->start_ns;
+	rate_span = s->time_ns > from_ns ? (double)(s->time_ns - from_ns) / 1e9 : 0;
 	for (uint32_t i = 0; i < s->n; i++) {
 		const struct snap_entry *e = &s->e[i];
-		double v = use_allocs ? (double)e->c.alloc_calls : (double)e->c.live_bytes;
+		double v = (double)e->c.live_bytes;
+		if (use_allocs) {
+			const struct snap_entry *b = base ? snapshot_find(base, e->id) : NULL;
+			uint64_t before =
+			    b && b->c.alloc_calls <= e->c.alloc_calls ? b->c.alloc_calls : 0;
+			v = rate_span > 0 ? (double)(e->c.alloc_calls - before) / rate_span : 0;
+		}
 		if (v <= 0)
 			continue;
 		const struct prof_stack *st = profile_stack(p, e->id);
@@ -196,12 +213,14 @@ void view_flame_draw(struct app *a)
 	attrset(theme_attr(ROLE_TABLE_HEADER));
 	mvhline(top - 1, 0, ' ', COLS);
 	ui_bytes(b1, sizeof b1, nodes[sel].value);
+	if (use_allocs)
+		snprintf(b1, sizeof b1, "%.0f/s", nodes[sel].value);
 	mvprintw(top - 1, 0, "flame of %s%s  selected: %.40s  %s (%.1f%%)",
-	         use_allocs ? "allocations" : "live bytes", zd ? "  [zoomed]" : "", nodes[sel].name,
-	         use_allocs ? "" : b1,
+	         use_allocs ? "allocations/s" : "live bytes", zd ? "  [zoomed]" : "",
+	         nodes[sel].name, b1,
 	         nodes[zoom].value > 0 ? 100.0 * nodes[sel].value / nodes[zoom].value : 0);
 	if (use_allocs)
-		printw("  %.0f allocations", nodes[sel].value);
+		printw("  over %.0fs", rate_span);
 	if (nodes[zoom].value <= 0) {
 		attrset(theme_attr(ROLE_NORMAL));
 		mvprintw(top + 1, 2, "nothing to show yet");
@@ -210,7 +229,7 @@ void view_flame_draw(struct app *a)
 	draw_node(a, zoom, sel, top, bottom, 0);
 	attrset(theme_attr(ROLE_DIM));
 	mvprintw(ui_bottom(), 0, "Enter zoom  Esc out  arrows/hjkl move  / highlight  m %s",
-	         use_allocs ? "live bytes" : "allocations");
+	         use_allocs ? "live bytes" : "allocation rate");
 	attrset(theme_attr(ROLE_NORMAL));
 	sel_len = path_of(sel, sel_path);
 	zoom_len = path_of(zoom, zoom_path);

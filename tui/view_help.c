@@ -25,7 +25,7 @@ static const char *const help[][2] = {
 	{ "F1  ?", "this help; Esc or Enter goes back" },
 	{ "flame: h j k l", "or arrows: to the caller, biggest callee, left, right" },
 	{ "flame: Enter Esc", "zoom into the selected frame, zoom out (Backspace too)" },
-	{ "flame: m  /", "live bytes or allocation counts; highlight matches" },
+	{ "flame: m  /", "live bytes or allocations per second; highlight matches" },
 };
 
 void view_help_draw(struct app *a)

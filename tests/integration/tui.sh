@@ -133,6 +133,14 @@ expect_screen run 3 '\[zoomed\] +selected: leak_request_buffer .*\(100\.0%\)' \
 expect_screen run 3 '^leak_request_buffer' "flame view: zoomed, the leaking frame named in full"
 $T send-keys -t run Escape Escape Escape Escape Escape Escape
 expect_screen run 3 'flame of live bytes  selected' "flame view: Esc zooms back out"
+# m: allocations per second. The demo's busiest site is the cache, 160/s.
+$T send-keys -t run m
+# The selection stayed on the leak: 10 allocations/s (one a 100 ms tick; the
+# window's ends are sampled, so 9 to 11).
+expect_screen run 3 'flame of allocations/s  selected: leak_request_buffer  (9|10|11)/s .* over [0-9]+s' \
+	"flame view: m shows the allocation rate, the leak's 10/s"
+expect_screen run 3 '^cache_store' "flame view: ... where the cache, 160 allocations/s, is widest"
+$T send-keys -t run m
 $T send-keys -t run t l # in the flame view l moves right (hjkl)
 expect_screen run 3 'log: leaktop\.demo\.[0-9]+\.log' "log view: l shows the program's log file"
 expect_screen run 3 'demo: tick' "log view: shows the program's output"

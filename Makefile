@@ -121,7 +121,7 @@ targets: $(TARGET_BIN)
 # The viewer, the recorder and the readers built with ASan and UBSan, run
 # through the integration and tmux suites: every hostile file and segment,
 # every key. The probe stays the plain one (it cannot carry ASan into other
-# programs); the targets are shared.
+# programs); the targets and themes are shared.
 ASAN_BUILD = $(BUILD)/asan
 asan-suites: SHELL := /bin/bash
 asan-suites: .SHELLFLAGS := -o pipefail -c
@@ -130,6 +130,7 @@ asan-suites: all targets
 	    $(ASAN_BUILD)/leaktop
 	$(Q)cp $(PROBE_SO) $(ASAN_BUILD)/libleaktop.so
 	$(Q)ln -sfn $(abspath $(BUILD)/targets) $(ASAN_BUILD)/targets
+	$(Q)ln -sfn $(abspath themes) $(ASAN_BUILD)/themes
 	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/run.sh $(ASAN_BUILD) | \
 	    sed 's/^integration:/asan_integration:/'
 	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/tui.sh $(ASAN_BUILD) | \

@@ -221,6 +221,25 @@ void shm_reader_close(struct shm_reader *r)
 	r->fd = -1;
 }
 
+int shm_reader_check(const struct shm_reader *r, const char **cause)
+{
+	struct stat st;
+	if (fstat(r->fd, &st) < 0) {
+		*cause = "cannot stat the segment";
+		return -1;
+	}
+	if ((uint64_t)st.st_size < r->size) {
+		*cause = "truncated under the reader";
+		return -1;
+	}
+	if (st.st_nlink == 0) {
+		*cause = "its name was removed";
+		return 1;
+	}
+	*cause = NULL;
+	return 0;
+}
+
 int shm_find_by_pid(pid_t pid, char *name_out)
 {
 	char prefix[32];

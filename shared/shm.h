@@ -196,6 +196,12 @@ struct shm_reader {
 int shm_reader_open(struct shm_reader *r, const char *name, const char **cause);
 void shm_reader_close(struct shm_reader *r);
 
+/* Whether the segment still stands as it was mapped. 0: it does. 1: its name
+ * was removed (rm, or another tool); the mapping still reads. -1: it shrank
+ * below the mapping, so reading past its new end would raise SIGBUS, or it
+ * cannot be checked. *cause says which. */
+int shm_reader_check(const struct shm_reader *r, const char **cause);
+
 /* Finds the newest segment of pid owned by this user; 0 and the name in
  * name_out (LT_SHM_NAME_MAX), or -1 when there is none. */
 int shm_find_by_pid(pid_t pid, char *name_out);

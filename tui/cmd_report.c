@@ -33,7 +33,7 @@ static void load_live(struct profile *p, pid_t pid)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-	shm_want_interval(&src.rd, LT_TICK_MS, now_ns + 2000000000ull);
+	source_want_interval(&src, LT_TICK_MS, now_ns + 2000000000ull);
 	int got = source_poll(&src, p, err, sizeof err);
 	if (got < 0)
 		die("%s", err);

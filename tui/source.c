@@ -3,20 +3,53 @@
  * Costs per poll: one seqlock copy of the snapshot (40 bytes a stack), a
  * walk over it to build the sparse entries, and, for stacks not seen
  * before, one stack copy and one symbol lookup per new frame. Stacks whose
- * counters are all zero are never copied or symbolized. */
+ * counters are all zero are never copied or symbolized.
+ *
+ * Every read of the mapping runs under a SIGBUS guard: another process can
+ * truncate the segment between the size check and the copy, and a read past
+ * the new end faults. The handler jumps back to the read that faulted, which
+ * gives the segment up; outside a read SIGBUS keeps its default action. */
 #define _GNU_SOURCE
 #include "source.h"
 
 #include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xalloc.h"
 
+static sigjmp_buf bus_jump;
+static volatile sig_atomic_t bus_armed;
+
+static void on_sigbus(int sig)
+{
+	if (bus_armed) {
+		bus_armed = 0;
+		siglongjmp(bus_jump, 1);
+	}
+	signal(sig, SIG_DFL); /* not ours: the access repeats and dumps core */
+}
+
+static void guard_install(void)
+{
+	static int installed;
+	if (installed)
+		return;
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	installed = 1;
+}
+
+static const char *const truncated = "truncated under the reader";
+
 static int attach(struct source *s, const char *name, char *err, size_t errlen)
 {
 	const char *cause;
+	guard_install();
 	if (shm_reader_open(&s->rd, name, &cause) < 0) {
 		snprintf(err, errlen, "segment %s: %s", name, cause);
 		return -1;
@@ -56,9 +89,33 @@ void source_close(struct source *s)
 	s->open = 0;
 }
 
-uint32_t source_state(const struct source *s, int *status)
+uint32_t source_state(struct source *s, int *status)
 {
-	return shm_state(&s->rd, status);
+	if (!s->broken) {
+		if (sigsetjmp(bus_jump, 1)) {
+			s->broken = truncated;
+		} else {
+			bus_armed = 1;
+			s->state = shm_state(&s->rd, &s->status);
+			bus_armed = 0;
+		}
+	}
+	if (status)
+		*status = s->status;
+	return s->state;
+}
+
+void source_want_interval(struct source *s, uint32_t ms, uint64_t until_ns)
+{
+	if (s->broken)
+		return;
+	if (sigsetjmp(bus_jump, 1)) {
+		s->broken = truncated;
+		return;
+	}
+	bus_armed = 1;
+	shm_want_interval(&s->rd, ms, until_ns);
+	bus_armed = 0;
 }
 
 int source_follow(struct source *s, struct profile *p)
@@ -110,7 +167,7 @@ static void learn_stack(struct source *s, struct profile *p, uint32_t id)
 		die("out of memory");
 }
 
-int source_poll(struct source *s, struct profile *p, char *err, size_t errlen)
+static int poll_segment(struct source *s, struct profile *p, char *err, size_t errlen)
 {
 	struct lt_snap_header h;
 	struct lt_tick ticks[256];
@@ -161,4 +218,25 @@ int source_poll(struct source *s, struct profile *p, char *err, size_t errlen)
 	if (profile_add_snapshot(p, &snap) < 0)
 		die("out of memory");
 	return 1;
+}
+
+int source_poll(struct source *s, struct profile *p, char *err, size_t errlen)
+{
+	const char *cause = s->broken;
+	if (!cause) {
+		int c = shm_reader_check(&s->rd, &cause);
+		s->removed = c == 1;
+		if (c < 0)
+			s->broken = cause;
+	}
+	if (!s->broken && sigsetjmp(bus_jump, 1))
+		s->broken = truncated;
+	if (s->broken) {
+		snprintf(err, errlen, "segment %s: %s", s->rd.name, s->broken);
+		return -1;
+	}
+	bus_armed = 1;
+	int r = poll_segment(s, p, err, errlen);
+	bus_armed = 0;
+	return r;
 }

@@ -26,6 +26,10 @@ struct source {
 	uint64_t next_tick;
 	struct lt_counts *counts; /* stacks_cap entries */
 	struct snap_entry *entries;
+	int removed;        /* the segment's name is gone; the mapping reads */
+	const char *broken; /* why the segment can no longer be read, or NULL */
+	uint32_t state;     /* the state word as last read */
+	int status;
 };
 
 /* Opens the newest segment of pid. 0, or -1 with a message in err. */
@@ -33,14 +37,21 @@ int source_open(struct source *s, pid_t pid, char *err, size_t errlen);
 void source_close(struct source *s);
 
 /* Copies what is new into p. Returns 1 when a new snapshot was added, 0 when
- * none, -1 when the segment can no longer be read (err says why). */
+ * none, -1 when the segment can no longer be read (err says why). A segment
+ * truncated under the reader, before or during the copy, is given up for
+ * good (s->broken), and p keeps what it had; one whose name was removed
+ * still reads through the mapping (s->removed). */
 int source_poll(struct source *s, struct profile *p, char *err, size_t errlen);
 
 /* Looks for a newer segment of the same pid (after an exec). Returns 1 when
  * the source moved to one (p is reset), else 0. */
 int source_follow(struct source *s, struct profile *p);
 
-/* The probe's state word (enum lt_state) and exit status. */
-uint32_t source_state(const struct source *s, int *status);
+/* The probe's state word (enum lt_state) and exit status; once the segment
+ * is broken, the last ones read. */
+uint32_t source_state(struct source *s, int *status);
+
+/* shm_want_interval, unless the segment is broken. */
+void source_want_interval(struct source *s, uint32_t ms, uint64_t until_ns);
 
 #endif

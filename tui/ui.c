@@ -167,10 +167,10 @@ static void poll_source(struct app *a)
 	 * SAMPLE_MS (or the program's own interval, if that is shorter). */
 	uint32_t want =
 	    SAMPLE_MS < a->src.rd.hdr.interval_ms ? SAMPLE_MS : a->src.rd.hdr.interval_ms;
-	shm_want_interval(&a->src.rd, want, (now_ms() + 3000) * 1000000ull);
+	source_want_interval(&a->src, want, (now_ms() + 3000) * 1000000ull);
 	int r = source_poll(&a->src, a->prof, err, sizeof err);
 	if (r < 0) {
-		snprintf(a->gone, sizeof a->gone, "%s", err);
+		snprintf(a->gone, sizeof a->gone, "%s; showing the last snapshot", err);
 		return;
 	}
 	int status;
@@ -182,6 +182,11 @@ static void poll_source(struct app *a)
 	if (a->prof->end == PROF_RUNNING && !a->child && !shm_process_alive(&a->src.rd))
 		snprintf(a->gone, sizeof a->gone,
 		         "process %d is gone (killed?); showing its last snapshot", (int)a->pid);
+	if (a->src.removed && a->prof->end == PROF_RUNNING && !a->gone[0])
+		snprintf(a->note, sizeof a->note,
+		         "segment %s removed; still read while the program runs", a->src.rd.name);
+	else
+		a->note[0] = '\0';
 	if (r > 0) {
 		trim_snapshots(a->prof);
 		a->dirty = 1;
@@ -316,9 +321,9 @@ static void draw_footer(struct app *a)
 {
 	move(LINES - 1, 0);
 	clrtoeol();
-	if (a->msg[0] || a->gone[0]) {
-		attrset(theme_attr(a->gone[0] ? ROLE_WARNING : ROLE_NORMAL));
-		printw("%s", a->msg[0] ? a->msg : a->gone);
+	if (a->msg[0] || a->gone[0] || a->note[0]) {
+		attrset(theme_attr(a->msg[0] ? ROLE_NORMAL : ROLE_WARNING));
+		printw("%s", a->msg[0] ? a->msg : a->gone[0] ? a->gone : a->note);
 		attrset(theme_attr(ROLE_NORMAL));
 		return;
 	}
@@ -659,7 +664,7 @@ int ui_run(struct app *a)
 	if (a->child) {
 		if (a->detach && !a->child_done) {
 			/* The probe unlinks its own segment at exit from now on. */
-			if (a->attached)
+			if (a->attached && !a->src.broken)
 				__atomic_store_n(&a->src.rd.ctl->launcher_pid, 0, __ATOMIC_RELAXED);
 			fprintf(
 			    stderr,

@@ -28,7 +28,8 @@ struct app {
 	int child_done; /* it was reaped; status in child_status */
 	int child_status;
 	const char *log_path; /* `run`: where the program's output goes */
-	char gone[256];       /* why the segment can no longer be read, or "" */
+	char gone[320];       /* why the segment can no longer be read, or "" */
+	char note[160];       /* a warning that changes nothing else, or "" */
 
 	enum view_id view, back; /* back: where Esc returns from detail/help */
 	int paused;

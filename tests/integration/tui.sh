@@ -161,10 +161,28 @@ lines=$(screen run | wc -l)
 last=$(screen run | sed -n '60p')
 check "resize to 200x60: the footer moves to line 60 ($lines lines)" \
 	sh -c 'echo "$1" | grep -q "F1Help"' sh "$last"
+# each_view SIZE LAST_LINE: every view redraws at this size, footer last.
+each_view()
+{
+	local size=$1 nl=$2 key re what
+	for v in "g|VERDICT +LIVE +GROWTH/s|growth" "f|flame of live bytes|flame" \
+		"t l|log: leaktop\.demo|log" "t Enter|^stack [0-9]+|detail" \
+		"Escape ?|F6  <  >|help" "Escape t|LIVE +BLOCKS|top"; do
+		key=${v%%|*} re=${v#*|} what=${re#*|} re=${re%|*}
+		# shellcheck disable=SC2086 # key holds several keys
+		$T send-keys -t run $key
+		expect_screen run 3 "$re" "$size: the $what view redraws"
+		check "$size: ... its footer on line $nl" \
+			sh -c '[ "$(tmux -S "$1" capture-pane -p -t run | sed -n "${2}p" | grep -c .)" = 1 ]' \
+			sh "$SOCK" "$nl"
+	done
+}
+each_view 200x60 60
 $T resize-window -t run -x 60 -y 20
 expect_screen run 3 'terminal too small' "resize to 60x20: says the terminal is too small"
 $T resize-window -t run -x 80 -y 24
 expect_screen run 3 'LIVE +BLOCKS' "resize back to 80x24: the table returns"
+each_view "back to 80x24" 24
 
 # --- q ends the program and restores the terminal -----------------------------
 $T send-keys -t run q
@@ -221,12 +239,121 @@ kill "$apid" 2>/dev/null
 wait "$apid" 2>/dev/null
 $T kill-session -t attach
 
+# --- terminals, colours and themes -------------------------------------------
+# The SGR codes the view drew, as tmux keeps them: 38;5;N is a 256-colour
+# index, 30-37 and 90-97 the 8 and 16 colours, 39 and 49 "default colour".
+sgr()
+{
+	$T capture-pane -e -p -t "$1" | grep -o $'\e\[[0-9;]*m' | tr -d '\033[m' | tr ';' '\n' |
+		sort -u | tr '\n' ' '
+}
+
+# term_case NAME WHAT RUN_OPTIONS ENV... : `leaktop run RUN_OPTIONS` under
+# ENV, showing the demo's leak.
+term_case()
+{
+	local name=$1 what=$2 opts=$3
+	shift 3
+	# shellcheck disable=SC2086 # opts holds several words
+	start "$name" 80 24 env "$@" "$LT" run $opts -- "$DEMO" 60
+	expect_screen "$name" 5 'leak_request_buffer' "$what: the view draws"
+}
+
+term_case t256 "xterm-256color" "" TERM=xterm-256color
+codes=$(sgr t256)
+check "xterm-256color: 256-colour indices ($codes)" sh -c 'echo " $1" | grep -q " 5 "' sh "$codes"
+for term in linux screen; do
+	term_case "t$term" "TERM=$term (8 colours)" "" TERM=$term
+	codes=$(sgr "t$term")
+	check "TERM=$term: only the 8 colours ($codes)" \
+		sh -c 'echo " $1" | grep -Eq " 3[0-7] " && ! echo " $1" | grep -Eq " (38|9[0-7]|10[0-7]) "' \
+		sh "$codes"
+done
+mono_re=' (3[0-7]|4[0-7]|38|48|9[0-7]|10[0-7]) '
+term_case tvt100 "TERM=vt100 (no colours)" "" TERM=vt100
+term_case tnocolor "NO_COLOR" "" NO_COLOR=1 TERM=xterm-256color
+term_case tmono "--theme mono" "--theme mono" TERM=xterm-256color
+for name in tvt100 tnocolor tmono; do
+	codes=$(sgr $name)
+	check "$name: no colour at all, reverse video for the headings ($codes)" \
+		sh -c 'echo " $1" | grep -q " 7 " && ! echo " $1" | grep -Eq "$2"' sh "$codes" "$mono_re"
+done
+term_case tascii "LANG=C" "" LANG=C LC_ALL=C TERM=xterm-256color
+check "LANG=C: the sparkline falls back to ASCII (no byte above 0x7f)" \
+	sh -c '! tmux -S "$1" capture-pane -p -t tascii | LC_ALL=C grep -q "[^ -~]"' sh "$SOCK"
+check "LANG=C: ... and still draws a trend" sh -c \
+	'tmux -S "$1" capture-pane -p -t tascii | sed -n 3p | grep -Eq "^[_.~=+*#-]{8}"' sh "$SOCK"
+for name in t256 tlinux tscreen tvt100 tnocolor tmono tascii; do
+	$T send-keys -t $name q
+	expect_screen $name 5 'LEAKTOP-EXIT=143' "$name: q ends it and restores the terminal"
+	$T kill-session -t $name
+done
+
+# --- the segment disappears under the view -------------------------------------
+# Removed by name: the mapping still reads, and the view says so. Truncated:
+# reading past the new end would be SIGBUS; the view keeps the last snapshot,
+# says why, and quits cleanly. (The probe, writing to it, dies of SIGBUS: a
+# limit the README states.)
+LD_PRELOAD=$PROBE "$DEMO" 120 >/dev/null &
+spid=$!
+sleep 1
+start segment 100 24 "$LT" attach "$spid"
+expect_screen segment 5 'leak_request_buffer' "segment: the view opens"
+seg=$(cd /dev/shm && ls -d "leaktop.$spid."* 2>/dev/null | head -n 1)
+check "segment: the probe's segment is in /dev/shm ($seg)" [ -n "$seg" ]
+rm -f "/dev/shm/$seg"
+expect_screen segment 3 "segment $seg removed; still read while the program runs" \
+	"segment removed: the view says so and reads on"
+expect_screen segment 1 "demo \\(pid $spid\\) +running" "segment removed: the program still runs"
+kill "$spid"
+wait "$spid" 2>/dev/null
+$T send-keys -t segment q
+expect_screen segment 3 'LEAKTOP-EXIT=0' "segment removed: q exits 0"
+$T kill-session -t segment
+
+LD_PRELOAD=$PROBE "$DEMO" 120 >/dev/null 2>&1 &
+spid=$!
+disown "$spid" # its SIGBUS is expected: no job report
+sleep 1
+start segment 100 24 "$LT" attach "$spid"
+expect_screen segment 5 'leak_request_buffer' "segment truncated: the view opens"
+seg=$(cd /dev/shm && ls -d "leaktop.$spid."* 2>/dev/null | head -n 1)
+truncate -s 0 "/dev/shm/$seg"
+expect_screen segment 3 "segment $seg: truncated under the reader; showing the last snapshot" \
+	"segment truncated: the view survives and says why"
+expect_screen segment 1 'leak_request_buffer' "segment truncated: the last table stays"
+$T send-keys -t segment q
+expect_screen segment 3 'LEAKTOP-EXIT=0' "segment truncated: q exits 0"
+kill -KILL "$spid" 2>/dev/null
+rm -f "/dev/shm/$seg"
+$T kill-session -t segment
+
 # --- bad input ------------------------------------------------------------------
 start badattach 80 24 "$LT" attach 999999
 expect_screen badattach 3 'LEAKTOP-EXIT=2' "attach to a pid with no probe: exit 2"
 expect_screen badattach 1 '^leaktop: no leaktop probe found in process 999999$' \
 	"attach to a pid with no probe: one clear line"
 $T kill-session -t badattach
+# Themes: a bad one is named with its file and line, whether it comes from
+# --theme or from the config file; a missing one says where it was looked for.
+printf 'header = fg=cyan\n\nleak = fg=purplish\n' >"$TMP/bad.theme"
+mkdir -p "$TMP/home/.config/leaktop"
+echo "theme = $TMP/bad.theme" >"$TMP/home/.config/leaktop/leaktop.conf"
+start badtheme 200 24 "$LT" run --theme "$TMP/bad.theme" -- true
+expect_screen badtheme 3 "^leaktop: $TMP/bad.theme:3: unknown colour 'purplish'\$" \
+	"--theme with a bad file: one line naming file and line"
+expect_screen badtheme 1 'LEAKTOP-EXIT=2' "--theme with a bad file: exit 2"
+$T kill-session -t badtheme
+start badtheme 200 24 HOME="$TMP/home" "$LT" run -- true
+expect_screen badtheme 3 "^leaktop: $TMP/bad.theme:3: unknown colour 'purplish'\$" \
+	"leaktop.conf naming a bad theme: the same line"
+expect_screen badtheme 1 'LEAKTOP-EXIT=2' "leaktop.conf naming a bad theme: exit 2"
+$T kill-session -t badtheme
+start badtheme 200 24 "$LT" run --theme nosuch -- true
+expect_screen badtheme 3 '^leaktop: no theme nosuch \(looked in .*/themes' \
+	"--theme nosuch: says where it looked"
+expect_screen badtheme 1 'LEAKTOP-EXIT=2' "--theme nosuch: exit 2"
+$T kill-session -t badtheme
 "$LT" run -- true </dev/null >/dev/null 2>"$TMP/notty.err"
 rc=$?
 check "run without a terminal: exit 2 and one line (got $rc)" \

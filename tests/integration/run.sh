@@ -39,6 +39,17 @@ done
 # --- options and bad input ---------------------------------------------------
 
 if [ $have_leaktop -eq 1 ]; then
+	# `leaktop help` names every command main.c dispatches and every long
+	# option a command's parser takes, so the two cannot drift apart.
+	"$LEAKTOP" help >"$TMP/help.out"
+	for c in $(grep -o '{ "[a-z]*", cmd_' tui/main.c | cut -d'"' -f2); do
+		check "help: names the command $c" grep -q "^  $c " "$TMP/help.out"
+	done
+	for o in $(grep -ho '{ "[a-z-]*", [a-z_]*_argument' tui/cmd_*.c | cut -d'"' -f2 | sort -u); do
+		[ "$o" = help ] && continue
+		check "help: names the option --$o" grep -q -- "--$o" "$TMP/help.out"
+	done
+
 	# --depth 1 keeps only the leaf: the function that called malloc.
 	watch 10 "$TMP/depth.out" "$TMP/depth.err" \
 		"$LEAKTOP" record -o "$TMP/depth.lkt" --depth 1 -- "$BUILD/targets/malloc"

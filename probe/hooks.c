@@ -13,6 +13,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 
 #include "probe.h"
 #include "recorder.h"
+#include "threads.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define CALLER __builtin_return_address(0)
@@ -48,6 +51,9 @@ static struct {
 	int (*fexecve)(int, char *const[], char *const[]);
 	int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
 	                       void (*)(void), void (*)(void), void *);
+	int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	sighandler_t (*signal)(int, sighandler_t);
 } real;
 
 /* --- bootstrap ------------------------------------------------------------ */
@@ -110,6 +116,9 @@ static void resolve(void)
 	RESOLVE(execvp);
 	RESOLVE(execvpe);
 	RESOLVE(fexecve);
+	RESOLVE(pthread_create);
+	RESOLVE(sigaction);
+	RESOLVE(signal);
 	real.libc_start_main =
 	    (__typeof__(real.libc_start_main))dlsym(RTLD_NEXT, "__libc_start_main");
 	resolving = 0;
@@ -401,6 +410,43 @@ EXPORT int execle(const char *path, const char *arg, ...)
 	char *const *envp;
 	COLLECT_ARGS(arg, argv, envp = va_arg(ap_, char *const *));
 	return execve(path, argv, envp);
+}
+
+/* --- threads and signals ------------------------------------------------ */
+
+EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	ready();
+	if (probe_guard)
+		return real.pthread_create(t, attr, fn, arg);
+	probe_guard = 1;
+	int r = probe_enter() ? threads_create(real.pthread_create, t, attr, fn, arg, CALLER)
+	                      : real.pthread_create(t, attr, fn, arg);
+	probe_guard = 0;
+	return r;
+}
+
+/* The program setting a handler for the probe's capture signal gets it:
+ * capture stops first, so that handler never sees one of ours. */
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	ready();
+	if (act)
+		threads_signal_taken(sig);
+	return real.sigaction(sig, act, old);
+}
+
+EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	ready();
+	threads_signal_taken(sig);
+	return real.signal(sig, handler);
+}
+
+int probe_real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	ready();
+	return real.sigaction(sig, act, old);
 }
 
 /* --- exit ---------------------------------------------------------------- */

@@ -29,6 +29,7 @@
 
 #include "publish.h"
 #include "recorder.h"
+#include "threads.h"
 #include "unwind.h"
 
 static int exit_status;
@@ -140,6 +141,7 @@ __attribute__((constructor)) static void probe_start(void)
 		after_fork_child();
 	if (probe_enter()) {
 		unwind_init();
+		threads_init(probe_real_sigaction);
 		pthread_atfork(NULL, NULL, after_fork_child);
 		const char *follow = secure_getenv("LEAKTOP_FOLLOW_EXEC");
 		if (!follow || strcmp(follow, "1"))

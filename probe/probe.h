@@ -26,4 +26,8 @@ void probe_final(int status);
  * fails, tracking goes on, but new readers can no longer find the process. */
 void probe_before_exec(void);
 
+/* The real sigaction, past the probe's own hook. */
+struct sigaction;
+int probe_real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
 #endif

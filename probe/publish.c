@@ -27,6 +27,7 @@
 #include "../shared/procstat.h"
 #include "../shared/seqlock.h"
 #include "recorder.h"
+#include "threads.h"
 
 static _Atomic int busy;
 static _Atomic int final_done;
@@ -163,8 +164,14 @@ static void publish_snapshot(void)
 	s->totals = recorder_collect(s->counts, n);
 	s->unknown_frees = atomic_load_explicit(&rec.unknown_frees, memory_order_relaxed);
 	s->overflow_allocs = atomic_load_explicit(&rec.overflow_allocs, memory_order_relaxed);
-	s->probe_bytes = recorder_bytes();
+	s->probe_bytes = recorder_bytes() + threads_bytes();
 	seqlock_write_end(&s->seq, seq);
+}
+
+static void publish_threads(int final)
+{
+	threads_publish((struct lt_threads_header *)((char *)seg() + rec.layout.threads_off),
+	                final);
 }
 
 static void publish_tick(void)
@@ -197,6 +204,7 @@ void publish_now(void)
 		return;
 	publish_modules();
 	publish_snapshot();
+	publish_threads(0);
 	give_busy();
 }
 
@@ -211,6 +219,7 @@ void publish_final(int status)
 		publish_modules();
 		publish_tick();
 		publish_snapshot();
+		publish_threads(1);
 	}
 	h->exit_status = status;
 	/* Release: exit_status and the final snapshot before EXITED; pairs with
@@ -282,6 +291,7 @@ static void *publisher(void *arg)
 				since_snapshot = 0;
 				publish_modules();
 				publish_snapshot();
+				publish_threads(0);
 			}
 		}
 		give_busy();

@@ -74,8 +74,9 @@ int recorder_init(const struct recorder_config *cfg)
 	rec.cfg = *cfg;
 	rec.pid = getpid();
 	rec.pool_cap = pool_cap;
-	if (shm_layout(&l, cfg->stacks_cap, pool_cap, LT_RING_CAP, LT_MODS_CAP, LT_MODS_STR_CAP) <
-	    0) {
+	struct lt_shm_caps caps = { cfg->stacks_cap, pool_cap,       LT_RING_CAP, LT_MODS_CAP,
+		                    LT_MODS_STR_CAP, LT_THREADS_CAP, LT_SITES_CAP };
+	if (shm_layout(&l, &caps) < 0) {
 		recorder_disable("bad configuration; the program runs untracked");
 		return -1;
 	}
@@ -115,6 +116,9 @@ int recorder_init(const struct recorder_config *cfg)
 	h->stack_index_off = l.stack_index_off;
 	h->stack_pool_off = l.stack_pool_off;
 	h->snap_off = l.snap_off;
+	h->threads_off = l.threads_off;
+	h->threads_cap = LT_THREADS_CAP;
+	h->sites_cap = LT_SITES_CAP;
 	ssize_t n = readlink("/proc/self/exe", rec.program, sizeof rec.program - 1);
 	rec.program[n > 0 ? n : 0] = '\0';
 	memcpy(h->program, rec.program, sizeof h->program);

@@ -75,6 +75,11 @@ void profile_free(struct profile *p)
 	for (uint32_t i = 0; i < p->nsnaps; i++)
 		free(p->snaps[i].e);
 	free(p->snaps);
+	for (uint32_t i = 0; i < p->ntsnaps; i++) {
+		free(p->tsnaps[i].t);
+		free(p->tsnaps[i].sites);
+	}
+	free(p->tsnaps);
 	free(p->ticks);
 	free(p->program);
 	free(p);
@@ -337,4 +342,46 @@ const struct snap_entry *snapshot_find(const struct snapshot *s, uint32_t id)
 			hi = mid;
 	}
 	return lo < s->n && s->e[lo].id == id ? &s->e[lo] : NULL;
+}
+
+/* --- threads ---------------------------------------------------------------- */
+
+static void *dup_array(const void *src, size_t n, size_t size)
+{
+	if (!n)
+		return NULL;
+	void *d = malloc(n * size);
+	if (d)
+		memcpy(d, src, n * size);
+	return d;
+}
+
+int profile_add_threads(struct profile *p, const struct thread_snap *s)
+{
+	if (p->ntsnaps == p->tsnaps_cap) {
+		uint32_t cap = p->tsnaps_cap ? p->tsnaps_cap * 2 : 16;
+		struct thread_snap *n = realloc(p->tsnaps, cap * sizeof *n);
+		if (!n)
+			return fail(ENOMEM);
+		p->tsnaps = n;
+		p->tsnaps_cap = cap;
+	}
+	struct thread_snap c = *s;
+	c.t = dup_array(s->t, s->n, sizeof *s->t);
+	c.sites = dup_array(s->sites, s->nsites, sizeof *s->sites);
+	if ((s->n && !c.t) || (s->nsites && !c.sites)) {
+		free(c.t);
+		free(c.sites);
+		return fail(ENOMEM);
+	}
+	p->tsnaps[p->ntsnaps++] = c;
+	return 0;
+}
+
+const struct thread_snap *profile_threads_at(const struct profile *p, uint64_t time_ns)
+{
+	const struct thread_snap *best = NULL;
+	for (uint32_t i = 0; i < p->ntsnaps && p->tsnaps[i].time_ns <= time_ns; i++)
+		best = &p->tsnaps[i];
+	return best;
 }

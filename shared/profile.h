@@ -57,6 +57,18 @@ struct snapshot {
 	struct snap_entry *e;
 };
 
+/* The threads as published at one moment (see struct lt_threads_header). */
+struct thread_snap {
+	uint64_t seqno;
+	uint64_t time_ns; /* CLOCK_REALTIME */
+	uint64_t created, ended, untracked;
+	uint64_t capture_ns;
+	uint32_t n; /* threads, live and ended */
+	struct lt_thread *t;
+	uint32_t nsites;
+	struct lt_thread_site *sites;
+};
+
 struct profile {
 	char *program;
 	int32_t pid;
@@ -83,6 +95,10 @@ struct profile {
 	struct lt_tick *ticks;
 	uint64_t nticks;
 	uint64_t ticks_cap;
+
+	struct thread_snap *tsnaps; /* in time order */
+	uint32_t ntsnaps;
+	uint32_t tsnaps_cap;
 
 	enum prof_end end;
 	int32_t end_code;
@@ -115,6 +131,12 @@ const struct frame_sym *profile_sym(const struct profile *p, uint64_t addr);
 /* Appends a copy of s (and its entries); -1 (EINVAL) when the entries' ids
  * are not strictly increasing, since snapshot_find depends on it. */
 int profile_add_snapshot(struct profile *p, const struct snapshot *s);
+
+/* Appends a copy of s (its threads and sites). */
+int profile_add_threads(struct profile *p, const struct thread_snap *s);
+
+/* The latest thread snapshot taken at or before time_ns, or NULL. */
+const struct thread_snap *profile_threads_at(const struct profile *p, uint64_t time_ns);
 
 /* Appends n ticks. */
 int profile_add_ticks(struct profile *p, const struct lt_tick *t, uint64_t n);

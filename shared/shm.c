@@ -29,26 +29,31 @@
 #define PAGE       4096u
 #define ALIGN64(x) (((x) + 63) & ~(uint64_t)63)
 
-int shm_layout(struct lt_shm_layout *l, uint32_t stacks_cap, uint32_t pool_cap, uint32_t ring_cap,
-               uint32_t mods_cap, uint32_t mods_str_cap)
+int shm_layout(struct lt_shm_layout *l, const struct lt_shm_caps *c)
 {
-	if (stacks_cap < 2 || stacks_cap > (1u << 24) || pool_cap < 1 || pool_cap > (1u << 30) ||
-	    ring_cap < 2 || ring_cap > (1u << 20) || (ring_cap & (ring_cap - 1)) || mods_cap < 1 ||
-	    mods_cap > (1u << 16) || mods_str_cap < 1 || mods_str_cap > (1u << 26))
+	if (c->stacks < 2 || c->stacks > (1u << 24) || c->pool < 1 || c->pool > (1u << 30) ||
+	    c->ring < 2 || c->ring > (1u << 20) || (c->ring & (c->ring - 1)) || c->mods < 1 ||
+	    c->mods > (1u << 16) || c->mods_str < 1 || c->mods_str > (1u << 26) || c->threads < 1 ||
+	    c->threads > (1u << 16) || c->sites < 1 || c->sites > (1u << 16))
 		return -1;
 	uint64_t off = (sizeof(struct lt_shm_header) + PAGE - 1) / PAGE * PAGE;
 	l->ring_off = off;
-	off = ALIGN64(off + sizeof(struct lt_ring) + (uint64_t)ring_cap * sizeof(struct lt_tick));
+	off = ALIGN64(off + sizeof(struct lt_ring) + (uint64_t)c->ring * sizeof(struct lt_tick));
 	l->mods_off = off;
-	off = ALIGN64(off + (uint64_t)mods_cap * sizeof(struct lt_module));
+	off = ALIGN64(off + (uint64_t)c->mods * sizeof(struct lt_module));
 	l->mods_str_off = off;
-	off = ALIGN64(off + mods_str_cap);
+	off = ALIGN64(off + c->mods_str);
 	l->stack_index_off = off;
-	off = ALIGN64(off + (uint64_t)stacks_cap * sizeof(uint64_t));
+	off = ALIGN64(off + (uint64_t)c->stacks * sizeof(uint64_t));
 	l->stack_pool_off = off;
-	off = ALIGN64(off + (uint64_t)pool_cap * sizeof(uint64_t));
+	off = ALIGN64(off + (uint64_t)c->pool * sizeof(uint64_t));
 	l->snap_off = off;
-	off += sizeof(struct lt_snap_header) + (uint64_t)stacks_cap * sizeof(struct lt_counts);
+	off = ALIGN64(off + sizeof(struct lt_snap_header) +
+	              (uint64_t)c->stacks * sizeof(struct lt_counts));
+	l->threads_off = off;
+	l->sites_off = off + sizeof(struct lt_threads_header) +
+	               (uint64_t)c->threads * sizeof(struct lt_thread);
+	off = l->sites_off + (uint64_t)c->sites * sizeof(struct lt_thread_site);
 	l->size = (off + PAGE - 1) / PAGE * PAGE;
 	return 0;
 }
@@ -128,11 +133,12 @@ static int validate_header(const struct lt_shm_header *h, uint64_t size, const c
 		*cause = "segment header size or segment size mismatch";
 		return -1;
 	}
-	if (shm_layout(&l, h->stacks_cap, h->pool_cap, h->ring_cap, h->mods_cap, h->mods_str_cap) <
-	        0 ||
-	    l.size != size || l.ring_off != h->ring_off || l.mods_off != h->mods_off ||
-	    l.mods_str_off != h->mods_str_off || l.stack_index_off != h->stack_index_off ||
-	    l.stack_pool_off != h->stack_pool_off || l.snap_off != h->snap_off) {
+	struct lt_shm_caps c = { h->stacks_cap,   h->pool_cap,    h->ring_cap, h->mods_cap,
+		                 h->mods_str_cap, h->threads_cap, h->sites_cap };
+	if (shm_layout(&l, &c) < 0 || l.size != size || l.ring_off != h->ring_off ||
+	    l.mods_off != h->mods_off || l.mods_str_off != h->mods_str_off ||
+	    l.stack_index_off != h->stack_index_off || l.stack_pool_off != h->stack_pool_off ||
+	    l.snap_off != h->snap_off || l.threads_off != h->threads_off) {
 		*cause = "segment layout is inconsistent";
 		return -1;
 	}
@@ -276,34 +282,55 @@ static const void *at(const struct shm_reader *r, uint64_t off)
 	return r->base + off;
 }
 
-int shm_read_snapshot(const struct shm_reader *r, struct lt_snap_header *hdr,
-                      struct lt_counts *counts, uint32_t cap)
+/* Copies a seqlocked part with copy(ctx) until a copy is stable: 0, or -1
+ * after a few tries (a writer mid-update all along, or a hostile one). */
+static int seq_copy(const _Atomic uint32_t *seq, void (*copy)(void *), void *ctx)
 {
-	const struct lt_snap_header *s = at(r, r->hdr.snap_off);
-
 	for (int tries = 0; tries < 200; tries++) {
-		uint32_t seq = seqlock_read_begin(&s->seq);
-		if (seq & 1) {
+		uint32_t s = seqlock_read_begin(seq);
+		if (s & 1) {
 			sched_yield();
 			continue;
 		}
-		memcpy(hdr, s, sizeof *hdr);
-		uint32_t n = hdr->nstacks;
-		if (n > r->hdr.stacks_cap)
-			n = r->hdr.stacks_cap;
-		if (n > cap)
-			n = cap;
-		if (counts && n)
-			memcpy(counts, s->counts, n * sizeof *counts);
-		if (seqlock_read_retry(&s->seq, seq))
-			continue;
-		/* A stable copy: now judge it, never the shared original. */
-		if (hdr->nstacks > r->hdr.stacks_cap)
-			return -1;
-		hdr->nstacks = n;
-		return 0;
+		copy(ctx);
+		if (!seqlock_read_retry(seq, s))
+			return 0;
 	}
 	return -1;
+}
+
+struct snap_copy {
+	const struct shm_reader *r;
+	const struct lt_snap_header *s;
+	struct lt_snap_header *hdr;
+	struct lt_counts *counts;
+	uint32_t cap, n;
+};
+
+static void copy_snapshot(void *ctx)
+{
+	struct snap_copy *c = ctx;
+	memcpy(c->hdr, c->s, sizeof *c->hdr);
+	c->n = c->hdr->nstacks;
+	if (c->n > c->r->hdr.stacks_cap)
+		c->n = c->r->hdr.stacks_cap;
+	if (c->n > c->cap)
+		c->n = c->cap;
+	if (c->counts && c->n)
+		memcpy(c->counts, c->s->counts, c->n * sizeof *c->counts);
+}
+
+int shm_read_snapshot(const struct shm_reader *r, struct lt_snap_header *hdr,
+                      struct lt_counts *counts, uint32_t cap)
+{
+	struct snap_copy c = { r, at(r, r->hdr.snap_off), hdr, counts, cap, 0 };
+	if (seq_copy(&c.s->seq, copy_snapshot, &c) < 0)
+		return -1;
+	/* A stable copy: now judge it, never the shared original. */
+	if (hdr->nstacks > r->hdr.stacks_cap)
+		return -1;
+	hdr->nstacks = c.n;
+	return 0;
 }
 
 uint32_t shm_stacks_count(const struct shm_reader *r)
@@ -411,6 +438,54 @@ uint32_t shm_state(const struct shm_reader *r, int *exit_status)
 	if (exit_status)
 		*exit_status = h->exit_status;
 	return s;
+}
+
+struct threads_copy {
+	const struct lt_threads_header *s;
+	struct lt_threads_header *hdr;
+	struct lt_thread *threads;
+	struct lt_thread_site *sites;
+	uint32_t threads_cap, sites_cap; /* the segment's */
+	uint32_t cap, scap;              /* the caller's */
+	uint32_t n, m;
+};
+
+static void copy_threads(void *ctx)
+{
+	struct threads_copy *c = ctx;
+	const struct lt_thread *t = (const struct lt_thread *)(c->s + 1);
+	const struct lt_thread_site *st = (const struct lt_thread_site *)(t + c->threads_cap);
+	memcpy(c->hdr, c->s, sizeof *c->hdr);
+	c->n = c->hdr->nthreads < c->threads_cap ? c->hdr->nthreads : c->threads_cap;
+	c->m = c->hdr->nsites < c->sites_cap ? c->hdr->nsites : c->sites_cap;
+	c->n = c->n < c->cap ? c->n : c->cap;
+	c->m = c->m < c->scap ? c->m : c->scap;
+	if (c->n)
+		memcpy(c->threads, t, c->n * sizeof *c->threads);
+	if (c->m)
+		memcpy(c->sites, st, c->m * sizeof *c->sites);
+}
+
+int shm_read_threads(const struct shm_reader *r, struct lt_threads_header *hdr,
+                     struct lt_thread *threads, uint32_t cap, struct lt_thread_site *sites,
+                     uint32_t sites_cap)
+{
+	struct threads_copy c = {
+		at(r, r->hdr.threads_off), hdr, threads,   sites, r->hdr.threads_cap,
+		r->hdr.sites_cap,          cap, sites_cap, 0,     0,
+	};
+	if (seq_copy(&c.s->seq, copy_threads, &c) < 0)
+		return -1;
+	/* A stable copy: judge it, never the shared original. */
+	if (hdr->nthreads > r->hdr.threads_cap || hdr->nsites > r->hdr.sites_cap)
+		return -1;
+	hdr->nthreads = c.n;
+	hdr->nsites = c.m;
+	for (uint32_t i = 0; i < c.n; i++) {
+		threads[i].name[sizeof threads[i].name - 1] = '\0';
+		threads[i].wchan[sizeof threads[i].wchan - 1] = '\0';
+	}
+	return 0;
 }
 
 void shm_want_interval(const struct shm_reader *r, uint32_t ms, uint64_t until_ns)

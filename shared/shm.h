@@ -16,10 +16,13 @@
  *               LT_STACK_ENTRY(offset into pool, depth)
  *   stack pool  uint64_t[pool_cap]: return addresses, leaf first
  *   snapshot    struct lt_snap_header + struct lt_counts[stacks_cap]
+ *   threads     struct lt_threads_header + struct lt_thread[threads_cap]
+ *               + struct lt_thread_site[sites_cap]
  *
  * The modules, the stack index and the pool are append-only: once a reader
  * sees an entry published (see the counters in the header) it never changes,
- * so they need no lock. Only the snapshot is rewritten, under a seqlock.
+ * so they need no lock. The snapshot and the threads are rewritten, each
+ * under its own seqlock.
  *
  * Names are "/leaktop.<pid>.<16 hex random>", created O_EXCL, mode 0600. */
 #ifndef LEAKTOP_SHM_H
@@ -31,7 +34,7 @@
 #include <sys/types.h>
 
 #define LT_SHM_MAGIC    "LEAKTOP\x01"
-#define LT_SHM_VERSION  1
+#define LT_SHM_VERSION  2
 #define LT_SHM_PREFIX   "leaktop."
 #define LT_SHM_NAME_MAX 64
 #define LT_PROGRAM_MAX  256
@@ -45,6 +48,8 @@
 #define LT_RING_CAP              4096 /* 409.6 s of 100 ms ticks */
 #define LT_MODS_CAP              4096
 #define LT_MODS_STR_CAP          (1u << 20)
+#define LT_THREADS_CAP           1024 /* thread slots: live threads, then the latest ended */
+#define LT_SITES_CAP             256  /* thread creation sites counted apart */
 
 /* Stack index entries: offset into the pool (32 bits) and depth (16 bits).
  * The "+ 1" keeps a written entry non-zero even at offset 0, depth 0. */
@@ -55,6 +60,9 @@
 /* Stack id 0 is where allocations go when the stack table is full, and the
  * stack of allocations made before the probe could unwind has depth 0. */
 #define LT_STACK_OVERFLOW 0
+/* No stack: a thread the probe did not see created (main, or one started
+ * before the probe), or one whose current stack is unknown (see lt_wait). */
+#define LT_STACK_NONE 0xffffffffu
 
 enum lt_state {
 	LT_STATE_STARTING = 0, /* header being filled in */
@@ -98,6 +106,9 @@ struct lt_shm_header {
 	uint64_t stack_index_off;
 	uint64_t stack_pool_off;
 	uint64_t snap_off;
+	uint64_t threads_off;
+	uint32_t threads_cap;         /* slots in the thread table */
+	uint32_t sites_cap;           /* entries in the creation-site table */
 	char program[LT_PROGRAM_MAX]; /* /proc/self/exe at start, NUL-terminated */
 
 	/* Written by the probe at any time. */
@@ -161,15 +172,86 @@ struct lt_snap_header {
 	struct lt_counts counts[]; /* indexed by stack id */
 };
 
+/* --- threads ------------------------------------------------------------ */
+
+enum lt_thread_status {
+	LT_THREAD_FREE = 0, /* an unused slot */
+	LT_THREAD_LIVE = 1,
+	LT_THREAD_ENDED = 2, /* kept until its slot is needed, oldest first */
+};
+
+/* Why a thread's current stack is what it is. */
+enum lt_wait {
+	LT_WAIT_OK = 0,      /* wait_stack was captured at wait_ns */
+	LT_WAIT_BLOCKED = 1, /* the thread blocks the probe's signal */
+	LT_WAIT_TIMEOUT = 2, /* no answer before the deadline (in the kernel, stopped) */
+	LT_WAIT_BUSY = 3,    /* it was inside the probe itself; asked again next time */
+	LT_WAIT_OFF = 4,     /* capture is off: the program took the signal, or
+	                      * LEAKTOP_THREAD_STACKS=0 */
+	LT_WAIT_NOT_YET = 5, /* not asked yet */
+	LT_WAIT_SYSCALL = 6, /* blocked in a system call that a signal would cut
+	                      * short (nanosleep, poll, epoll_wait, a futex with a
+	                      * timeout...): not asked; wait_stack is one frame,
+	                      * the program counter, and syscall says which */
+};
+
+/* One thread. Written only by the probe, under the threads seqlock. */
+struct lt_thread {
+	int32_t tid;
+	int32_t creator_tid;   /* the thread that called pthread_create, 0 if unknown */
+	uint32_t create_stack; /* where it was created, or LT_STACK_NONE */
+	uint32_t wait_stack;   /* where it is now, or LT_STACK_NONE (see wait) */
+	uint8_t status;        /* enum lt_thread_status */
+	char state;            /* /proc state: R running, S sleeping, D disk wait, T
+	                        * stopped, t traced, Z zombie, or '?' */
+	uint8_t wait;          /* enum lt_wait */
+	uint8_t pad;
+	uint32_t serial;   /* 1 for the first thread the probe saw, and so on */
+	int32_t syscall;   /* the system call it is blocked in, -1 if none */
+	uint64_t start_ns; /* CLOCK_REALTIME; when the probe first saw it for
+	                    * threads it did not see created */
+	uint64_t end_ns;   /* 0 while live */
+	uint64_t wait_ns;  /* when wait_stack was captured */
+	char name[16];     /* comm, NUL-terminated */
+	char wchan[32];    /* kernel wait channel, or "" */
+};
+
+/* Threads created at one stack: counts since start, whether or not their
+ * slots were since reused. */
+struct lt_thread_site {
+	uint32_t stack;
+	uint32_t pad;
+	uint64_t created;
+	uint64_t ended;
+};
+
+struct lt_threads_header {
+	_Atomic uint32_t seq; /* seqlock over everything below and the tables */
+	uint32_t nthreads;    /* slots in use (live and ended), first ones */
+	uint64_t seqno;       /* 1 for the first publication */
+	uint64_t time_ns;     /* CLOCK_REALTIME at publication */
+	uint64_t created;     /* threads created since start (all sites) */
+	uint64_t ended;       /* of those, ended */
+	uint64_t untracked;   /* created while every slot held a live thread */
+	uint64_t capture_ns;  /* how long capturing current stacks took */
+	uint32_t nsites;      /* sites[] entries valid */
+	uint32_t pad;
+	/* struct lt_thread[threads_cap], then struct lt_thread_site[sites_cap] */
+};
+
 /* The sizes of a segment's parts, from its capacities. */
 struct lt_shm_layout {
 	uint64_t ring_off, mods_off, mods_str_off, stack_index_off, stack_pool_off, snap_off;
+	uint64_t threads_off, sites_off; /* sites_off: of the site table */
 	uint64_t size;
 };
 
+struct lt_shm_caps {
+	uint32_t stacks, pool, ring, mods, mods_str, threads, sites;
+};
+
 /* Fills *l for the given capacities; returns -1 when they are out of range. */
-int shm_layout(struct lt_shm_layout *l, uint32_t stacks_cap, uint32_t pool_cap, uint32_t ring_cap,
-               uint32_t mods_cap, uint32_t mods_str_cap);
+int shm_layout(struct lt_shm_layout *l, const struct lt_shm_caps *c);
 
 /* Writes "/leaktop.<pid>.<random>" into buf (LT_SHM_NAME_MAX bytes). */
 int shm_make_name(char *buf, pid_t pid);
@@ -236,6 +318,12 @@ int shm_process_alive(const struct shm_reader *r);
 
 /* The state word and the exit status. */
 uint32_t shm_state(const struct shm_reader *r, int *exit_status);
+
+/* Copies the thread table: *hdr, up to cap threads and up to sites_cap
+ * sites. Returns 0, or -1 when no stable copy came in a few tries. */
+int shm_read_threads(const struct shm_reader *r, struct lt_threads_header *hdr,
+                     struct lt_thread *threads, uint32_t cap, struct lt_thread_site *sites,
+                     uint32_t sites_cap);
 
 /* Asks the probe for snapshots every ms until CLOCK_MONOTONIC deadline. */
 void shm_want_interval(const struct shm_reader *r, uint32_t ms, uint64_t until_ns);

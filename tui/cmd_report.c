@@ -19,7 +19,8 @@ static const char usage[] =
     "usage: leaktop report (FILE | -p PID) [--at N|last] [--format text|folded|json]\n"
     "                      [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls]\n"
     "                      [--sort growth|live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top "
-    "N]";
+    "N]\n"
+    "                      [--threads]";
 
 /* Takes one fresh snapshot of a live process. */
 static void load_live(struct profile *p, pid_t pid)
@@ -71,13 +72,14 @@ int cmd_report(int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "top", required_argument, NULL, 't' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "threads", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts o = { REPORT_TEXT, METRIC_LIVE_BYTES, 0, SORT_METRIC };
 	const char *at = "last";
 	long pid = 0;
-	int c, v, top_set = 0;
+	int c, v, top_set = 0, threads = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
@@ -103,6 +105,7 @@ int cmd_report(int argc, char **argv)
 			top_set = 1;
 			break;
 		case 'p': pid = (long)parse_ulong("-p", optarg, 1, 1u << 30); break;
+		case 'T': threads = 1; break;
 		case 'h': puts(usage); return 0;
 		default: die_bad_option("report", c, argv);
 		}
@@ -138,7 +141,14 @@ int cmd_report(int argc, char **argv)
 		unsigned long n = parse_ulong("--at", at, 1, p->nsnaps);
 		i = (uint32_t)n - 1;
 	}
-	report_write(stdout, p, i, &o);
+	if (threads) {
+		if (o.format == REPORT_FOLDED)
+			die("report: --threads writes text or json");
+		if (report_threads_write(stdout, p, p->snaps[i].time_ns, o.format) < 0)
+			die("report: no thread snapshot at or before snapshot %u", i + 1);
+	} else {
+		report_write(stdout, p, i, &o);
+	}
 	profile_free(p);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die("cannot write the report");

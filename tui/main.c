@@ -28,7 +28,7 @@ static const char usage[] =
     "                 run PROGRAM with the probe, writing every snapshot to FILE\n"
     "  report (FILE | -p|--pid PID) [--at N|last] [--format text|folded|json]\n"
     "         [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls]\n"
-    "         [--sort growth|METRIC] [--top N]\n"
+    "         [--sort growth|METRIC] [--top N] [--threads]\n"
     "                 print one snapshot of a recording or of a running probed process\n"
     "  help           this text\n"
     "  version        leaktop's version\n";

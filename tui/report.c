@@ -172,7 +172,7 @@ static void end_text(const struct profile *p, char *buf, size_t n)
 static void write_text(FILE *f, const struct profile *p, uint32_t i, const struct report_opts *o)
 {
 	const struct snapshot *s = &p->snaps[i];
-	char a[32], b[32], st[64], name[64];
+	char a[32], b[32], st[64];
 	uint32_t n;
 
 	end_text(p, st, sizeof st);
@@ -208,20 +208,26 @@ static void write_text(FILE *f, const struct profile *p, uint32_t i, const struc
 			fprintf(f, "; %s, %s", growth_verdict_name(v[k].g.verdict), a);
 		}
 		fputc('\n', f);
-		if (!stk || !stk->depth)
-			fprintf(f, "    %s\n", empty_stack_name(e->id));
-		for (uint32_t d = 0; stk && d < stk->depth; d++) {
-			const struct frame_sym *fs = profile_sym(p, stk->frames[d]);
-			fprintf(f, "    %s",
-			        report_frame_name(p, stk->frames[d], name, sizeof name));
-			if (fs && *fs->file)
-				fprintf(f, "  %s:%u", fs->file, fs->line);
-			else if (fs && *fs->module && *fs->func)
-				fprintf(f, "  (%s)", fs->module);
-			fputc('\n', f);
-		}
+		report_text_frames(f, p, stk, "    ", empty_stack_name(e->id));
 	}
 	free(v);
+}
+
+void report_text_frames(FILE *f, const struct profile *p, const struct prof_stack *stk,
+                        const char *indent, const char *empty)
+{
+	char name[64];
+	if (!stk || !stk->depth)
+		fprintf(f, "%s%s\n", indent, empty);
+	for (uint32_t d = 0; stk && d < stk->depth; d++) {
+		const struct frame_sym *fs = profile_sym(p, stk->frames[d]);
+		fprintf(f, "%s%s", indent, report_frame_name(p, stk->frames[d], name, sizeof name));
+		if (fs && *fs->file)
+			fprintf(f, "  %s:%u", fs->file, fs->line);
+		else if (fs && *fs->module && *fs->func)
+			fprintf(f, "  (%s)", fs->module);
+		fputc('\n', f);
+	}
 }
 
 static void write_folded(FILE *f, const struct profile *p, uint32_t i, const struct report_opts *o)
@@ -247,7 +253,7 @@ static void write_folded(FILE *f, const struct profile *p, uint32_t i, const str
 	free(v);
 }
 
-static void json_str(FILE *f, const char *s)
+void report_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
@@ -259,6 +265,32 @@ static void json_str(FILE *f, const char *s)
 			fputc(*c, f);
 	}
 	fputc('"', f);
+}
+
+void report_json_frames(FILE *f, const struct profile *p, const struct prof_stack *stk,
+                        const char *empty)
+{
+	fputc('[', f);
+	for (uint32_t d = 0; stk && d < stk->depth; d++) {
+		const struct frame_sym *fs = profile_sym(p, stk->frames[d]);
+		char name[64];
+		fputs(d ? ", {\"func\": " : "{\"func\": ", f);
+		report_json_str(f, fs && *fs->func
+		                       ? fs->func
+		                       : report_frame_name(p, stk->frames[d], name, sizeof name));
+		fputs(", \"module\": ", f);
+		report_json_str(f, fs ? fs->module : "");
+		fputs(", \"file\": ", f);
+		report_json_str(f, fs ? fs->file : "");
+		fprintf(f, ", \"line\": %u, \"addr\": \"0x%" PRIx64 "\"}", fs ? fs->line : 0,
+		        stk->frames[d]);
+	}
+	if ((!stk || !stk->depth) && empty) {
+		fputs("{\"func\": ", f);
+		report_json_str(f, empty);
+		fputs(", \"module\": \"\", \"file\": \"\", \"line\": 0, \"addr\": \"0x0\"}", f);
+	}
+	fputc(']', f);
 }
 
 static void json_counts(FILE *f, const struct lt_counts *c)
@@ -278,13 +310,13 @@ static void write_json(FILE *f, const struct profile *p, uint32_t i, const struc
 
 	end_text(p, st, sizeof st);
 	fputs("{\"program\": ", f);
-	json_str(f, p->program ? p->program : "");
+	report_json_str(f, p->program ? p->program : "");
 	fprintf(f,
 	        ", \"pid\": %d, \"time_ms\": %" PRIu64
 	        ", \"snapshot\": %u, \"snapshots\": %u, \"state\": ",
 	        p->pid, s->time_ns > p->start_ns ? (s->time_ns - p->start_ns) / 1000000 : 0, i + 1,
 	        p->nsnaps);
-	json_str(f, st);
+	report_json_str(f, st);
 	fputs(",\n \"totals\": {", f);
 	json_counts(f, &s->totals);
 	fprintf(f,
@@ -300,30 +332,11 @@ static void write_json(FILE *f, const struct profile *p, uint32_t i, const struc
 			double r = v[k].g.bytes_per_s;
 			fprintf(f, ", \"growth_bytes_per_s\": %.1f, \"verdict\": ",
 			        isfinite(r) ? r : 0.0);
-			json_str(f, growth_verdict_name(v[k].g.verdict));
+			report_json_str(f, growth_verdict_name(v[k].g.verdict));
 		}
-		fputs(", \"frames\": [", f);
-		for (uint32_t d = 0; stk && d < stk->depth; d++) {
-			const struct frame_sym *fs = profile_sym(p, stk->frames[d]);
-			char name[64];
-			fputs(d ? ", {\"func\": " : "{\"func\": ", f);
-			json_str(f, fs && *fs->func
-			                ? fs->func
-			                : report_frame_name(p, stk->frames[d], name, sizeof name));
-			fputs(", \"module\": ", f);
-			json_str(f, fs ? fs->module : "");
-			fputs(", \"file\": ", f);
-			json_str(f, fs ? fs->file : "");
-			fprintf(f, ", \"line\": %u, \"addr\": \"0x%" PRIx64 "\"}",
-			        fs ? fs->line : 0, stk->frames[d]);
-		}
-		if (!stk || !stk->depth) {
-			fputs("{\"func\": ", f);
-			json_str(f, empty_stack_name(v[k].e->id));
-			fputs(", \"module\": \"\", \"file\": \"\", \"line\": 0, \"addr\": \"0x0\"}",
-			      f);
-		}
-		fputs("]}", f);
+		fputs(", \"frames\": ", f);
+		report_json_frames(f, p, stk, empty_stack_name(v[k].e->id));
+		fputs("}", f);
 	}
 	fputs("\n ]}\n", f);
 	free(v);

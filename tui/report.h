@@ -46,9 +46,25 @@ uint64_t report_metric_value(const struct lt_counts *c, enum report_metric m);
  * "0xADDR". Written into buf (n bytes); returns buf. */
 const char *report_frame_name(const struct profile *p, uint64_t addr, char *buf, size_t n);
 
+/* The frames of stk, one a line, each after indent: name and file:line
+ * (or module); `empty` on one line when it has none. */
+void report_text_frames(FILE *f, const struct profile *p, const struct prof_stack *stk,
+                        const char *indent, const char *empty);
+
+/* s as a json string; stk's frames as a json array of {func, module, file,
+ * line, addr}, with one frame named `empty` (unless NULL) when it has none. */
+void report_json_str(FILE *f, const char *s);
+void report_json_frames(FILE *f, const struct profile *p, const struct prof_stack *stk,
+                        const char *empty);
+
 /* Writes snapshot index i (0-based) of p. Growth (the verdict and rate of
  * each stack's live bytes over snapshots 0..i) is in json when i > 0, and
  * in text with SORT_GROWTH. */
 void report_write(FILE *f, const struct profile *p, uint32_t i, const struct report_opts *o);
+
+/* Writes the thread groups of the latest thread snapshot at or before
+ * time_ns, as text or json (folded is for later). -1 when there is none. */
+int report_threads_write(FILE *f, const struct profile *p, uint64_t time_ns,
+                         enum report_format format);
 
 #endif

@@ -63,6 +63,9 @@ static int attach(struct source *s, const char *name, char *err, size_t errlen)
 	s->next_tick = 0;
 	s->counts = xcalloc(s->rd.hdr.stacks_cap, sizeof *s->counts);
 	s->entries = xcalloc(s->rd.hdr.stacks_cap, sizeof *s->entries);
+	s->threads = xcalloc(s->rd.hdr.threads_cap, sizeof *s->threads);
+	s->sites = xcalloc(s->rd.hdr.sites_cap, sizeof *s->sites);
+	s->threads_seqno = 0;
 	return 0;
 }
 
@@ -85,6 +88,8 @@ void source_close(struct source *s)
 		sym_free(s->sym);
 		free(s->counts);
 		free(s->entries);
+		free(s->threads);
+		free(s->sites);
 	}
 	s->open = 0;
 }
@@ -167,6 +172,39 @@ static void learn_stack(struct source *s, struct profile *p, uint32_t id)
 		die("out of memory");
 }
 
+/* Copies the thread table when the probe has published a new one. */
+static void poll_threads(struct source *s, struct profile *p)
+{
+	struct lt_threads_header h;
+	if (shm_read_threads(&s->rd, &h, s->threads, s->rd.hdr.threads_cap, s->sites,
+	                     s->rd.hdr.sites_cap) < 0 ||
+	    h.seqno == 0 || h.seqno == s->threads_seqno)
+		return;
+	s->threads_seqno = h.seqno;
+	for (uint32_t i = 0; i < h.nthreads; i++) {
+		if (s->threads[i].create_stack != LT_STACK_NONE)
+			learn_stack(s, p, s->threads[i].create_stack);
+		if (s->threads[i].wait_stack != LT_STACK_NONE)
+			learn_stack(s, p, s->threads[i].wait_stack);
+	}
+	for (uint32_t i = 0; i < h.nsites; i++)
+		learn_stack(s, p, s->sites[i].stack);
+	struct thread_snap ts = {
+		.seqno = h.seqno,
+		.time_ns = h.time_ns,
+		.created = h.created,
+		.ended = h.ended,
+		.untracked = h.untracked,
+		.capture_ns = h.capture_ns,
+		.n = h.nthreads,
+		.t = s->threads,
+		.nsites = h.nsites,
+		.sites = s->sites,
+	};
+	if (profile_add_threads(p, &ts) < 0)
+		die("out of memory");
+}
+
 static int poll_segment(struct source *s, struct profile *p, char *err, size_t errlen)
 {
 	struct lt_snap_header h;
@@ -217,6 +255,7 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 	}
 	if (profile_add_snapshot(p, &snap) < 0)
 		die("out of memory");
+	poll_threads(s, p);
 	return 1;
 }
 

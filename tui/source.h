@@ -26,9 +26,12 @@ struct source {
 	uint64_t next_tick;
 	struct lt_counts *counts; /* stacks_cap entries */
 	struct snap_entry *entries;
-	int removed;        /* the segment's name is gone; the mapping reads */
-	const char *broken; /* why the segment can no longer be read, or NULL */
-	uint32_t state;     /* the state word as last read */
+	uint64_t threads_seqno;       /* the last thread table copied */
+	struct lt_thread *threads;    /* threads_cap entries */
+	struct lt_thread_site *sites; /* sites_cap entries */
+	int removed;                  /* the segment's name is gone; the mapping reads */
+	const char *broken;           /* why the segment can no longer be read, or NULL */
+	uint32_t state;               /* the state word as last read */
 	int status;
 };
 

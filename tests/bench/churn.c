@@ -28,7 +28,7 @@
 
 #define DEPTH_MIN 5
 #define DEPTH_MAX 30
-#define SIZE_MIN 16
+#define SIZE_MIN  16
 #define SIZE_MAX_ 4096
 
 struct worker {
@@ -116,14 +116,9 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "t:s:")) != -1) {
 		switch (c) {
-		case 't':
-			threads = atoi(optarg);
-			break;
-		case 's':
-			slots = strtoul(optarg, NULL, 10);
-			break;
-		default:
-			usage();
+		case 't': threads = atoi(optarg); break;
+		case 's': slots = strtoul(optarg, NULL, 10); break;
+		default: usage();
 		}
 	}
 	if (optind < argc)

@@ -226,6 +226,91 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		[ $rc -eq 2 -a "$(stderr_lines "$TMP/none.err")" -eq 1 ]
 fi
 
+# --- threads --------------------------------------------------------------------
+
+# start_ready NAME BIN ARGS...: BIN under the probe alone, in the background
+# (job RJOB), until it prints "ready PID" on stderr; sets RPID (empty when it never
+# did, in 10 s).
+start_ready()
+{
+	local name=$1
+	shift
+	LD_PRELOAD=$PROBE "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	RJOB=$!
+	RPID=
+	for _ in $(seq 100); do
+		RPID=$(awk '$1 == "ready" { print $2 }' "$TMP/$name.err")
+		[ -n "$RPID" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# group NAME FIELD_RE: the json line of the thread group whose fields
+# match FIELD_RE (one group a line), from $TMP/NAME.json.
+group()
+{
+	grep -E '^  \{"count"' "$TMP/$1.json" | grep -E -- "$2" | head -n 1
+}
+
+if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
+	# 5 parked, 2 parked with every signal blocked, 3 joined; main then
+	# sleeps 4 s in nanosleep, which must not be cut short (exit 3 if so).
+	if start_ready tpark "$BUILD/targets/threads_park" 5 2 3 4000; then
+		# Two snapshots apart, so the current stacks are taken.
+		sleep 1.2
+		watch 10 "$TMP/tpark.json" "$TMP/tpark.rerr" \
+			"$LEAKTOP" report -p "$RPID" --threads --format json
+		check "threads: report -p --threads answers in time (${MS} ms, exit $RC)" \
+			[ "$RC" -eq 0 -a "$HUNG" -eq 0 ]
+		g=$(group tpark '"created_at": "spawn_parked"')
+		check "threads: exactly 5 live threads created at spawn_parked, in one group" \
+			grep -q '^  {"count": 5, "state": "sleeping"' <<<"$g"
+		check "threads: ... waiting in pthread_cond_wait <- park_forever" \
+			grep -q '"where": "in pthread_cond_wait <- park_forever"' <<<"$g"
+		check "threads: ... with their current stacks through pthread_cond_wait" \
+			grep -q '"wait_frames": \[.*"func": "pthread_cond_wait".*"func": "park_forever"' <<<"$g"
+		for i in 0 1 2 3 4; do
+			check "threads: the name parked-$i appears in the group" \
+				grep -q "\"name\": \"parked-$i\"" <<<"$g"
+		done
+		g=$(group tpark '"created_at": "spawn_blocked"')
+		check "threads: 2 threads that block every signal: stacks unknown, said why" \
+			grep -q '^  {"count": 2, .*"stack": "unknown: blocks signals".*"wait_frames": \[\]' <<<"$g"
+		check "threads: 3 joined threads ended, counted at spawn_finishing" \
+			grep -q '{"created": 3, "ended": 3, "created_at": "spawn_finishing"' "$TMP/tpark.json"
+		check "threads: 8 live, 3 ended, 11 created" \
+			grep -q '"live": 8, "ended": 3, "created": 11, "untracked": 0' "$TMP/tpark.json"
+		g=$(group tpark '"created_at": "\[not seen created\]"')
+		check "threads: main, in nanosleep, named by its pc, not interrupted" \
+			grep -q '"count": 1, .*"where": "in clock_nanosleep", "stack": "in a system call' <<<"$g"
+		"$LEAKTOP" report -p "$RPID" --threads >"$TMP/tpark.txt" 2>&1
+		check "threads: text: one line for the parked group" \
+			grep -q '^#1  5 threads, sleeping, in pthread_cond_wait <- park_forever$' "$TMP/tpark.txt"
+		wait "$RJOB"
+		rc=$?
+		check "threads: the probe's signals never cut main's nanosleep short (exit $rc)" \
+			[ "$rc" -eq 0 ]
+	else
+		bad "threads: threads_park printed ready ($(head -c 200 "$TMP/tpark.err"))"
+	fi
+
+	# 2,000 short-lived threads: all counted, the registry stays bounded.
+	if start_ready tmany "$BUILD/targets/threads_many" 2000 3000; then
+		sleep 1.2
+		"$LEAKTOP" report -p "$RPID" --threads --format json >"$TMP/tmany.json" 2>&1
+		check "threads: 2,000 short-lived threads, all counted as ended at spawn_wave" \
+			grep -q '{"created": 2000, "ended": 2000, "created_at": "spawn_wave"' "$TMP/tmany.json"
+		check "threads: ... the registry bounded at 1,024 entries: main and the 1,023 latest ended" \
+			grep -q '"live": 1, "ended": 2000, "created": 2001, "untracked": 0, "slots": 1024' \
+			"$TMP/tmany.json"
+		kill "$RJOB" 2>/dev/null
+		wait "$RJOB" 2>/dev/null
+	else
+		bad "threads: threads_many printed ready ($(head -c 200 "$TMP/tmany.err"))"
+	fi
+fi
+
 # A full /dev/shm: the probe reserves its whole segment at start, so it
 # fails there, says so in one line and lets the program run untracked and
 # unchanged. A private mount namespace gets a 1 MB tmpfs (root only).

@@ -38,32 +38,51 @@ elif ! nm -D "$PROBE" | grep -q __ubsan_handle; then
 	bad "$PROBE is built with -fsanitize=undefined"
 fi
 
-for name in malloc realloc reallocarray posix_memalign threads fork new aligned_new containers; do
-	run_target "tests/targets/$name".c* || continue
-	if grep -q "runtime error:" "$REC_ERR"; then
-		bad "$name: UBSan: $(grep -m 1 "runtime error:" "$REC_ERR")"
+# no_ubsan_error NAME ERRFILE: one check that ERRFILE holds no UBSan report.
+no_ubsan_error()
+{
+	if grep -q "runtime error:" "$2"; then
+		bad "$1: UBSan: $(grep -m 1 "runtime error:" "$2")"
 	else
-		ok "$name: UBSan: no runtime error"
+		ok "$1: UBSan: no runtime error"
 	fi
+}
+
+for name in malloc realloc reallocarray posix_memalign threads fork new aligned_new containers \
+	threads_park threads_many; do
+	run_target "tests/targets/$name".c* || continue
+	no_ubsan_error "$name" "$REC_ERR"
 done
+
+# The thread registry and stack capture at work: threads_park held for 1.5 s,
+# so the publisher scans and signals its threads at least once.
+if [ "$have_leaktop" -eq 1 ]; then
+	watch 30 "$TMP/tpark.out" "$TMP/tpark.err" \
+		"$LEAKTOP" record -q -o "$TMP/tpark.lkt" -- "$BUILD/targets/threads_park" 5 2 3 1500
+	check "threads_park held 1.5 s: exits 0, its sleep not cut short (got $RC)" [ "$RC" -eq 0 ]
+	no_ubsan_error "threads_park held 1.5 s" "$TMP/tpark.err"
+fi
 
 # --- valgrind ----------------------------------------------------------------
 
 if ! command -v valgrind >/dev/null; then
 	bad "valgrind is installed (make deps)"
 elif [ -r "$PROBE" ]; then
-	for name in malloc threads new; do
+	# threads_park is held 1.5 s, so its threads are scanned and signalled.
+	for spec in malloc threads new "threads_park 5 2 3 1500"; do
+		read -r name args <<<"$spec"
 		bin=$BUILD/targets/$name
 		want=$(header "tests/targets/$name".c* exit)
 		log=$TMP/$name.valgrind.log
-		watch 30 "$TMP/$name.bare.out" /dev/null "$bin"
+		# shellcheck disable=SC2086 # args holds several words
+		watch 30 "$TMP/$name.bare.out" /dev/null "$bin" $args
 		bare_rc=$RC
 		lkt=$TMP/$name.vg.lkt
 		watch 120 "$TMP/$name.vg.out" "$TMP/$name.vg.err" \
 			"$LEAKTOP" record -q --follow-exec -o "$lkt" -- \
 			valgrind --log-file="$log" --error-exitcode=99 \
 			--soname-synonyms=somalloc=nouserintercepts \
-			--suppressions="$(dirname "$0")/../valgrind.supp" "$bin"
+			--suppressions="$(dirname "$0")/../valgrind.supp" "$bin" $args
 		if [ $HUNG -eq 1 ]; then
 			bad "$name: valgrind: hung, stopped by the watchdog after 120 s"
 			continue

@@ -19,12 +19,12 @@
 
 static int broken;
 
-#define MUST(cond)                                                        \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			printf("BROKEN line %d: %s\n", __LINE__, #cond);  \
-			broken = 1;                                       \
-		}                                                         \
+#define MUST(cond)                                                       \
+	do {                                                             \
+		if (!(cond)) {                                           \
+			printf("BROKEN line %d: %s\n", __LINE__, #cond); \
+			broken = 1;                                      \
+		}                                                        \
 	} while (0)
 
 static void show(const char *what, const void *p, int err)

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define N 50
+#define N     50
 #define NMEMB 10
-#define SIZE 48
+#define SIZE  48
 
 static int nonzero;
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define THREADS 4
-#define FORKS 20
+#define FORKS   20
 
 static _Atomic int stop;
 

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define N 10
+#define N    10
 #define SIZE 8192
 
 static int failed;

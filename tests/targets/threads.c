@@ -21,7 +21,7 @@
 #include <string.h>
 
 #define THREADS 8
-#define PASSES 5000
+#define PASSES  5000
 
 struct block {
 	struct block *next;

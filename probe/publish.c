@@ -151,7 +151,8 @@ static void publish_modules(void)
 	dl_iterate_phdr(add_module, &first);
 }
 
-static void publish_snapshot(void)
+/* Publishes the snapshot and returns its time. */
+static uint64_t publish_snapshot(void)
 {
 	struct lt_shm_header *h = seg();
 	struct lt_snap_header *s = (struct lt_snap_header *)((char *)h + rec.layout.snap_off);
@@ -160,18 +161,21 @@ static void publish_snapshot(void)
 	uint32_t seq = seqlock_write_begin(&s->seq);
 	s->nstacks = n;
 	s->seqno = ++seqno;
-	s->time_ns = now_ns(CLOCK_REALTIME);
+	uint64_t t = now_ns(CLOCK_REALTIME);
+	s->time_ns = t;
 	s->totals = recorder_collect(s->counts, n);
 	s->unknown_frees = atomic_load_explicit(&rec.unknown_frees, memory_order_relaxed);
 	s->overflow_allocs = atomic_load_explicit(&rec.overflow_allocs, memory_order_relaxed);
 	s->probe_bytes = recorder_bytes() + threads_bytes();
 	seqlock_write_end(&s->seq, seq);
+	return t;
 }
 
-static void publish_threads(int final)
+/* The threads, stamped with the time of the snapshot they go with. */
+static void publish_threads(uint64_t time_ns, int final)
 {
 	threads_publish((struct lt_threads_header *)((char *)seg() + rec.layout.threads_off),
-	                final);
+	                time_ns, final);
 }
 
 static void publish_tick(void)
@@ -203,8 +207,7 @@ void publish_now(void)
 	if (!ours() || atomic_load(&final_done) || take_busy(1) < 0)
 		return;
 	publish_modules();
-	publish_snapshot();
-	publish_threads(0);
+	publish_threads(publish_snapshot(), 0);
 	give_busy();
 }
 
@@ -218,8 +221,7 @@ void publish_final(int status)
 	if (got) {
 		publish_modules();
 		publish_tick();
-		publish_snapshot();
-		publish_threads(1);
+		publish_threads(publish_snapshot(), 1);
 	}
 	h->exit_status = status;
 	/* Release: exit_status and the final snapshot before EXITED; pairs with
@@ -290,8 +292,7 @@ static void *publisher(void *arg)
 			if (since_snapshot >= wanted_interval()) {
 				since_snapshot = 0;
 				publish_modules();
-				publish_snapshot();
-				publish_threads(0);
+				publish_threads(publish_snapshot(), 0);
 			}
 		}
 		give_busy();

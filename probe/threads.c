@@ -652,7 +652,7 @@ static void collect(void)
 
 /* --- publication ------------------------------------------------------------- */
 
-void threads_publish(struct lt_threads_header *h, int final)
+void threads_publish(struct lt_threads_header *h, uint64_t time_ns, int final)
 {
 	if (!slots)
 		return;
@@ -698,7 +698,7 @@ void threads_publish(struct lt_threads_header *h, int final)
 	h->ended = ended;
 	h->untracked = untracked;
 	h->seqno = ++seqno;
-	h->time_ns = now;
+	h->time_ns = time_ns;
 	h->capture_ns = capture_ns;
 	seqlock_write_end(&h->seq, seq);
 	unlock();

@@ -42,9 +42,10 @@ int threads_create(int (*real_create)(pthread_t *, const pthread_attr_t *, void 
 void threads_signal_taken(int sig);
 
 /* Scans /proc/self/task, captures current stacks (at most once a second,
- * and not when final), and copies the registry into the segment. Called by
- * the publisher with the publication lock held. */
-void threads_publish(struct lt_threads_header *h, int final);
+ * and not when final), and copies the registry into the segment, stamped
+ * time_ns (the time of the snapshot it goes with). Called by the publisher
+ * with the publication lock held. */
+void threads_publish(struct lt_threads_header *h, uint64_t time_ns, int final);
 
 /* Bytes the registry holds. */
 uint64_t threads_bytes(void);

@@ -44,6 +44,12 @@ static uint64_t load_le(const unsigned char *q, int n)
 	return v;
 }
 
+uint8_t bytes_get_u8(struct bytes_in *in)
+{
+	const unsigned char *q = take(in, 1);
+	return q ? q[0] : 0;
+}
+
 uint16_t bytes_get_u16(struct bytes_in *in)
 {
 	const unsigned char *q = take(in, 2);
@@ -115,6 +121,11 @@ static void put_le(struct bytes_out *out, uint64_t v, int n)
 		return;
 	store_le(out->p + out->len, v, n);
 	out->len += (size_t)n;
+}
+
+void bytes_put_u8(struct bytes_out *out, uint8_t v)
+{
+	put_le(out, v, 1);
 }
 
 void bytes_put_u16(struct bytes_out *out, uint16_t v)

@@ -37,6 +37,7 @@ void bytes_in_init(struct bytes_in *in, const void *p, size_t len);
 size_t bytes_left(const struct bytes_in *in);
 
 /* Read one integer; 0 and bad set when fewer bytes are left. */
+uint8_t bytes_get_u8(struct bytes_in *in);
 uint16_t bytes_get_u16(struct bytes_in *in);
 uint32_t bytes_get_u32(struct bytes_in *in);
 uint64_t bytes_get_u64(struct bytes_in *in);
@@ -54,6 +55,7 @@ void bytes_out_fini(struct bytes_out *out);
 int bytes_out_reserve(struct bytes_out *out, size_t n);
 
 /* Append one integer or n bytes; on failure only bad is set. */
+void bytes_put_u8(struct bytes_out *out, uint8_t v);
 void bytes_put_u16(struct bytes_out *out, uint16_t v);
 void bytes_put_u32(struct bytes_out *out, uint32_t v);
 void bytes_put_u64(struct bytes_out *out, uint64_t v);

@@ -41,10 +41,13 @@
 #define SNAP_ENTRY_SIZE (4 + COUNTS_SIZE)
 #define SNAP_FIXED      (2 * 8 + COUNTS_SIZE + 3 * 8 + 4)
 #define TICK_SIZE       (5 * 8)
+#define THREAD_MIN      (4 * 4 + 3 + 4 + 4 + 3 * 8 + 2 * 2)
+#define SITE_SIZE       (4 + 2 * 8)
 
 static const char *const type_names[] = {
 	[REC_META] = "META",         [REC_STACKS] = "STACKS", [REC_SYMBOLS] = "SYMBOLS",
 	[REC_SNAPSHOT] = "SNAPSHOT", [REC_TICKS] = "TICKS",   [REC_END] = "END",
+	[REC_THREADS] = "THREADS",
 };
 
 __attribute__((format(printf, 3, 4))) static int say(char *err, size_t errlen, const char *fmt, ...)
@@ -260,6 +263,50 @@ static int write_snapshot(struct rec_writer *w, const struct snapshot *s, struct
 	return write_record(w, REC_SNAPSHOT, o, err, errlen);
 }
 
+static int write_threads(struct rec_writer *w, const struct thread_snap *s, struct bytes_out *o,
+                         char *err, size_t errlen)
+{
+	o->len = 0;
+	bytes_put_u64(o, s->seqno);
+	bytes_put_u64(o, s->time_ns);
+	bytes_put_u64(o, s->created);
+	bytes_put_u64(o, s->ended);
+	bytes_put_u64(o, s->untracked);
+	bytes_put_u64(o, s->capture_ns);
+	bytes_put_u32(o, s->n);
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct lt_thread *t = &s->t[i];
+		bytes_put_u32(o, (uint32_t)t->tid);
+		bytes_put_u32(o, (uint32_t)t->creator_tid);
+		bytes_put_u32(o, t->create_stack);
+		bytes_put_u32(o, t->wait_stack);
+		bytes_put_u8(o, t->status);
+		bytes_put_u8(o, (uint8_t)t->state);
+		bytes_put_u8(o, t->wait);
+		bytes_put_u32(o, t->serial);
+		bytes_put_u32(o, (uint32_t)t->syscall);
+		bytes_put_u64(o, t->start_ns);
+		bytes_put_u64(o, t->end_ns);
+		bytes_put_u64(o, t->wait_ns);
+		put_str(o, t->name);
+		put_str(o, t->wchan);
+	}
+	bytes_put_u32(o, s->nsites);
+	for (uint32_t i = 0; i < s->nsites; i++) {
+		bytes_put_u32(o, s->sites[i].stack);
+		bytes_put_u64(o, s->sites[i].created);
+		bytes_put_u64(o, s->sites[i].ended);
+	}
+	return write_record(w, REC_THREADS, o, err, errlen);
+}
+
+void rec_writer_restart(struct rec_writer *w)
+{
+	w->meta_done = 0;
+	w->stacks_done = w->syms_done = w->snaps_done = w->tsnaps_done = 0;
+	w->ticks_done = 0;
+}
+
 int rec_writer_sync(struct rec_writer *w, const struct profile *p, char *err, size_t errlen)
 {
 	if (w->fd < 0)
@@ -293,6 +340,9 @@ int rec_writer_sync(struct rec_writer *w, const struct profile *p, char *err, si
 
 	for (; w->snaps_done < p->nsnaps; w->snaps_done++)
 		if (write_snapshot(w, &p->snaps[w->snaps_done], &o, err, errlen) < 0)
+			goto out;
+	for (; w->tsnaps_done < p->ntsnaps; w->tsnaps_done++)
+		if (write_threads(w, &p->tsnaps[w->tsnaps_done], &o, err, errlen) < 0)
 			goto out;
 
 	if (write_list(w, REC_TICKS, p, put_tick, &w->ticks_done, p->nticks, &o, err, errlen) < 0)
@@ -569,6 +619,82 @@ static int read_ticks(struct reader *r, struct bytes_in *in)
 	return 0;
 }
 
+/* A stack field of a thread: none, or a stack defined before. */
+static int thread_stack(struct reader *r, uint32_t id, uint32_t i, const char *what)
+{
+	if (id != LT_STACK_NONE && !profile_stack(r->p, id))
+		return corrupt(r, "thread %u: %s stack %u is not defined", i, what, id);
+	return 0;
+}
+
+static int read_threads(struct reader *r, struct bytes_in *in)
+{
+	struct thread_snap s = { 0 };
+	s.seqno = bytes_get_u64(in);
+	s.time_ns = bytes_get_u64(in);
+	s.created = bytes_get_u64(in);
+	s.ended = bytes_get_u64(in);
+	s.untracked = bytes_get_u64(in);
+	s.capture_ns = bytes_get_u64(in);
+	if (in->bad)
+		return corrupt(r, "payload ends inside the fixed fields");
+	if (get_count(r, in, THREAD_MIN, &s.n) < 0)
+		return -1;
+	int rc = 0;
+	if (s.n && !(s.t = calloc(s.n, sizeof *s.t)))
+		return no_memory(r);
+	for (uint32_t i = 0; i < s.n && rc == 0; i++) {
+		struct lt_thread *t = &s.t[i];
+		const unsigned char *str[2];
+		size_t len[2];
+		t->tid = (int32_t)bytes_get_u32(in);
+		t->creator_tid = (int32_t)bytes_get_u32(in);
+		t->create_stack = bytes_get_u32(in);
+		t->wait_stack = bytes_get_u32(in);
+		t->status = bytes_get_u8(in);
+		t->state = (char)bytes_get_u8(in);
+		t->wait = bytes_get_u8(in);
+		t->serial = bytes_get_u32(in);
+		t->syscall = (int32_t)bytes_get_u32(in);
+		t->start_ns = bytes_get_u64(in);
+		t->end_ns = bytes_get_u64(in);
+		t->wait_ns = bytes_get_u64(in);
+		if (in->bad)
+			rc = corrupt(r, "thread %u runs past the end of the payload", i);
+		else if (get_str(r, in, "name", &str[0], &len[0]) < 0 ||
+		         get_str(r, in, "wchan", &str[1], &len[1]) < 0)
+			rc = -1;
+		else if (thread_stack(r, t->create_stack, i, "creation") < 0 ||
+		         thread_stack(r, t->wait_stack, i, "current") < 0)
+			rc = -1;
+		else if (t->status != LT_THREAD_LIVE && t->status != LT_THREAD_ENDED)
+			rc = corrupt(r, "thread %u: unknown status %u", i, t->status);
+		if (rc == 0) {
+			/* Names longer than the probe's are cut, as the probe cuts. */
+			memcpy(t->name, str[0],
+			       len[0] < sizeof t->name ? len[0] : sizeof t->name - 1);
+			memcpy(t->wchan, str[1],
+			       len[1] < sizeof t->wchan ? len[1] : sizeof t->wchan - 1);
+		}
+	}
+	if (rc == 0 && get_count(r, in, SITE_SIZE, &s.nsites) < 0)
+		rc = -1;
+	if (rc == 0 && s.nsites && !(s.sites = calloc(s.nsites, sizeof *s.sites)))
+		rc = no_memory(r);
+	for (uint32_t i = 0; i < s.nsites && rc == 0; i++) {
+		s.sites[i].stack = bytes_get_u32(in);
+		s.sites[i].created = bytes_get_u64(in);
+		s.sites[i].ended = bytes_get_u64(in);
+		if (!profile_stack(r->p, s.sites[i].stack))
+			rc = corrupt(r, "site %u: stack %u is not defined", i, s.sites[i].stack);
+	}
+	if (rc == 0 && profile_add_threads(r->p, &s) < 0)
+		rc = no_memory(r);
+	free(s.t);
+	free(s.sites);
+	return rc;
+}
+
 static int read_end(struct reader *r, struct bytes_in *in)
 {
 	uint32_t kind = bytes_get_u32(in);
@@ -585,6 +711,7 @@ static int read_end(struct reader *r, struct bytes_in *in)
 static int (*const parsers[])(struct reader *, struct bytes_in *) = {
 	[REC_META] = read_meta,         [REC_STACKS] = read_stacks, [REC_SYMBOLS] = read_symbols,
 	[REC_SNAPSHOT] = read_snapshot, [REC_TICKS] = read_ticks,   [REC_END] = read_end,
+	[REC_THREADS] = read_threads,
 };
 
 /* Inflates a known record's CRC-checked payload and parses it whole. */

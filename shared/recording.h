@@ -28,6 +28,15 @@
  *   TICKS (5):    u32 n, then n times: u64 time_ns, live_bytes, live_blocks,
  *                 alloc_calls, free_calls
  *   END (6):      u32 kind (enum prof_end), i32 code
+ *   THREADS (7):  u64 seqno, u64 time_ns, u64 created, u64 ended,
+ *                 u64 untracked, u64 capture_ns, u32 n, then n times:
+ *                 i32 tid, i32 creator_tid, u32 create_stack, u32 wait_stack,
+ *                 u8 status, u8 state, u8 wait, u32 serial, i32 syscall,
+ *                 u64 start_ns, u64 end_ns, u64 wait_ns, str name, str wchan;
+ *                 then u32 nsites, then nsites times: u32 stack, u64 created,
+ *                 u64 ended. Stack fields are LT_STACK_NONE or ids of earlier
+ *                 STACKS records (see struct lt_thread). Readers of version 1
+ *                 without it skip it whole.
  * A SNAPSHOT refers only to stacks in earlier STACKS records. SYMBOLS may
  * come before or after the STACKS whose frames they name (symbols are added
  * as they are resolved); a reader depends on neither order. END is the last
@@ -54,6 +63,7 @@ enum rec_type {
 	REC_SNAPSHOT = 4,
 	REC_TICKS = 5,
 	REC_END = 6,
+	REC_THREADS = 7,
 };
 
 /* Appends records to an open file, remembering what of a profile it has
@@ -64,6 +74,7 @@ struct rec_writer {
 	uint32_t stacks_done; /* entries of profile->stack_order written */
 	uint32_t syms_done;
 	uint32_t snaps_done;
+	uint32_t tsnaps_done;
 	uint64_t ticks_done;
 	int meta_done;
 };
@@ -73,7 +84,12 @@ struct rec_writer {
  * a message in err. */
 int rec_writer_create(struct rec_writer *w, const char *path, char *err, size_t errlen);
 
-/* Writes META (once), then the stacks, symbols, snapshots and ticks added to
+/* Forgets what was written, so the next sync writes a new META and the
+ * whole profile (a new process image after exec). */
+void rec_writer_restart(struct rec_writer *w);
+
+/* Writes META (once), then the stacks, symbols, snapshots, thread snapshots
+ * and ticks added to
  * p since the last call, in that order, each as one record (none when there
  * is nothing new; a list too long for REC_RAW_MAX goes in several records).
  * 0, or -1 with a message in err (errno EFBIG for a snapshot too big for one

@@ -57,9 +57,7 @@ static void poll_once(struct recorder_run *r, pid_t pid)
 	if (source_follow(&r->src, r->prof)) {
 		/* A new image after exec: its stacks start a new profile, and
 		 * the file gets a new META so readers start over too. */
-		r->w.meta_done = 0;
-		r->w.stacks_done = r->w.syms_done = r->w.snaps_done = 0;
-		r->w.ticks_done = 0;
+		rec_writer_restart(&r->w);
 	}
 	if (source_poll(&r->src, r->prof, err, sizeof err) > 0)
 		sync_or_die(r);

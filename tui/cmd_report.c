@@ -20,7 +20,7 @@ static const char usage[] =
     "                      [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls]\n"
     "                      [--sort growth|live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top "
     "N]\n"
-    "                      [--threads]";
+    "                      [--threads | --metric threads]";
 
 /* Takes one fresh snapshot of a live process. */
 static void load_live(struct profile *p, pid_t pid)
@@ -91,6 +91,10 @@ int cmd_report(int argc, char **argv)
 			o.format = (enum report_format)v;
 			break;
 		case 'm':
+			if (!strcmp(optarg, "threads")) {
+				threads = 1; /* one folded line a thread group */
+				break;
+			}
 			if ((v = report_parse_metric(optarg)) < 0)
 				die("report: unknown metric '%s'", optarg);
 			o.metric = (enum report_metric)v;
@@ -142,8 +146,6 @@ int cmd_report(int argc, char **argv)
 		i = (uint32_t)n - 1;
 	}
 	if (threads) {
-		if (o.format == REPORT_FOLDED)
-			die("report: --threads writes text or json");
 		if (report_threads_write(stdout, p, p->snaps[i].time_ns, o.format) < 0)
 			die("report: no thread snapshot at or before snapshot %u", i + 1);
 	} else {

@@ -63,7 +63,8 @@ void report_json_frames(FILE *f, const struct profile *p, const struct prof_stac
 void report_write(FILE *f, const struct profile *p, uint32_t i, const struct report_opts *o);
 
 /* Writes the thread groups of the latest thread snapshot at or before
- * time_ns, as text or json (folded is for later). -1 when there is none. */
+ * time_ns as text, json, or folded (one line a group: creation stack root
+ * first, "[thread]", current stack, count). -1 when there is none. */
 int report_threads_write(FILE *f, const struct profile *p, uint64_t time_ns,
                          enum report_format format);
 

@@ -132,6 +132,45 @@ static void write_json(FILE *f, const struct profile *p, const struct thread_sna
 	fputs("\n ]}\n", f);
 }
 
+/* Frames of stack id, root first, each after a ';' (but the line's first);
+ * `none` alone when there is no stack. */
+static void folded_frames(FILE *f, const struct profile *p, uint32_t id, const char *none,
+                          int *first)
+{
+	const struct prof_stack *stk = id == LT_STACK_NONE ? NULL : profile_stack(p, id);
+	char name[64];
+	if (!stk || !stk->depth) {
+		fprintf(f, "%s%s", *first ? "" : ";", none);
+		*first = 0;
+		return;
+	}
+	for (uint32_t d = stk->depth; d-- > 0;) {
+		if (!*first)
+			fputc(';', f);
+		*first = 0;
+		/* ';' separates frames: keep it out of names. */
+		for (const char *c = report_frame_name(p, stk->frames[d], name, sizeof name); *c;
+		     c++)
+			fputc(*c == ';' ? ':' : *c, f);
+	}
+}
+
+/* One line a group: its creation stack, "[thread]", its current stack (or
+ * why it is unknown), and the count. */
+static void write_folded(FILE *f, const struct profile *p, const struct thread_groups *tg)
+{
+	char why[80];
+	for (uint32_t i = 0; i < tg->n; i++) {
+		const struct thread_group *g = &tg->g[i];
+		int first = 1;
+		folded_frames(f, p, g->create_stack, "[not seen created]", &first);
+		fputs(";[thread]", f);
+		snprintf(why, sizeof why, "[%s]", thread_wait_name(g->wait));
+		folded_frames(f, p, g->wait_stack, why, &first);
+		fprintf(f, " %u\n", g->count);
+	}
+}
+
 int report_threads_write(FILE *f, const struct profile *p, uint64_t time_ns,
                          enum report_format format)
 {
@@ -142,6 +181,8 @@ int report_threads_write(FILE *f, const struct profile *p, uint64_t time_ns,
 	thread_groups_build(&tg, ts);
 	if (format == REPORT_JSON)
 		write_json(f, p, ts, &tg);
+	else if (format == REPORT_FOLDED)
+		write_folded(f, p, &tg);
 	else
 		write_text(f, p, ts, &tg);
 	thread_groups_free(&tg);

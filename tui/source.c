@@ -172,6 +172,16 @@ static void learn_stack(struct source *s, struct profile *p, uint32_t id)
 		die("out of memory");
 }
 
+/* Learns stack *id, or makes it LT_STACK_NONE when it cannot be learnt. */
+static void known_stack(struct source *s, struct profile *p, uint32_t *id)
+{
+	if (*id == LT_STACK_NONE)
+		return;
+	learn_stack(s, p, *id);
+	if (!profile_stack(p, *id))
+		*id = LT_STACK_NONE;
+}
+
 /* Copies the thread table when the probe has published a new one. */
 static void poll_threads(struct source *s, struct profile *p)
 {
@@ -181,14 +191,19 @@ static void poll_threads(struct source *s, struct profile *p)
 	    h.seqno == 0 || h.seqno == s->threads_seqno)
 		return;
 	s->threads_seqno = h.seqno;
+	/* A stack not learnt (its frames not yet published) is none here, so
+	 * the profile never names a stack it does not hold. */
 	for (uint32_t i = 0; i < h.nthreads; i++) {
-		if (s->threads[i].create_stack != LT_STACK_NONE)
-			learn_stack(s, p, s->threads[i].create_stack);
-		if (s->threads[i].wait_stack != LT_STACK_NONE)
-			learn_stack(s, p, s->threads[i].wait_stack);
+		known_stack(s, p, &s->threads[i].create_stack);
+		known_stack(s, p, &s->threads[i].wait_stack);
 	}
-	for (uint32_t i = 0; i < h.nsites; i++)
-		learn_stack(s, p, s->sites[i].stack);
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < h.nsites; i++) {
+		known_stack(s, p, &s->sites[i].stack);
+		if (s->sites[i].stack != LT_STACK_NONE)
+			s->sites[m++] = s->sites[i];
+	}
+	h.nsites = m;
 	struct thread_snap ts = {
 		.seqno = h.seqno,
 		.time_ns = h.time_ns,

@@ -295,6 +295,24 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		bad "threads: threads_park printed ready ($(head -c 200 "$TMP/tpark.err"))"
 	fi
 
+	# Recorded, the threads come back from the file: the last snapshot
+	# (at exit) has the same groups, and folded has one line a group.
+	watch 20 "$TMP/trec.out" "$TMP/trec.err" \
+		"$LEAKTOP" record -q -o "$TMP/trec.lkt" -- "$BUILD/targets/threads_park" 5 2 3 1500
+	"$LEAKTOP" report "$TMP/trec.lkt" --threads --format json >"$TMP/trec.json" 2>&1
+	check "threads recorded: the file's last thread snapshot has 8 live, 3 ended, 11 created" \
+		grep -q '"live": 8, "ended": 3, "created": 11' "$TMP/trec.json"
+	g=$(group trec '"created_at": "spawn_parked"')
+	check "threads recorded: 5 at spawn_parked, in pthread_cond_wait <- park_forever" \
+		grep -q '^  {"count": 5, .*"where": "in pthread_cond_wait <- park_forever"' <<<"$g"
+	"$LEAKTOP" report "$TMP/trec.lkt" --format folded --metric threads >"$TMP/trec.folded" 2>&1
+	check "threads folded: one line a group, creation stack, [thread], current stack, count" \
+		grep -Eq '(^|;)main;spawn_parked;\[thread\];.*;park_forever;pthread_cond_wait;[^ ]* 5$' \
+		"$TMP/trec.folded"
+	check "threads folded: the blocked group says why its stack is unknown" \
+		grep -q ';spawn_blocked;\[thread\];\[unknown: blocks signals\] 2$' "$TMP/trec.folded"
+	check "threads folded: 3 lines, one a group" [ "$(wc -l <"$TMP/trec.folded")" -eq 3 ]
+
 	# 2,000 short-lived threads: all counted, the registry stays bounded.
 	if start_ready tmany "$BUILD/targets/threads_many" 2000 3000; then
 		sleep 1.2

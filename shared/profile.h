@@ -79,6 +79,10 @@ struct profile {
 	struct snapshot *snaps; /* in time order */
 	uint32_t nsnaps;
 	uint32_t snaps_cap;
+	size_t snaps_bytes; /* of every snapshot's entries, for profile_drop_snapshots */
+	/* Bumped by every change to the snapshots (added, dropped, reset), so
+	 * a reader can keep what it derived from them until it moves. */
+	uint64_t generation;
 
 	struct lt_tick *ticks;
 	uint64_t nticks;
@@ -115,6 +119,12 @@ const struct frame_sym *profile_sym(const struct profile *p, uint64_t addr);
 /* Appends a copy of s (and its entries); -1 (EINVAL) when the entries' ids
  * are not strictly increasing, since snapshot_find depends on it. */
 int profile_add_snapshot(struct profile *p, const struct snapshot *s);
+
+/* Drops the oldest snapshots until at most max_snaps are left and their
+ * entries take at most max_bytes, but never below min_snaps. Returns how
+ * many were dropped. Costs one memmove of the snapshot headers. */
+uint32_t profile_drop_snapshots(struct profile *p, uint32_t max_snaps, size_t max_bytes,
+                                uint32_t min_snaps);
 
 /* Appends n ticks. */
 int profile_add_ticks(struct profile *p, const struct lt_tick *t, uint64_t n);

@@ -6,7 +6,7 @@
  * Drawing goes through curses' own diffing, so an unchanged screen sends
  * nothing over ssh. While attached, the viewer asks the probe for a
  * snapshot every refresh (at most 4 a second), and keeps the last
- * KEEP_SNAPS of them. */
+ * KEEP_SNAPS of them, or KEEP_BYTES' worth (see trim_history). */
 #define _GNU_SOURCE
 #include "ui.h"
 
@@ -27,6 +27,8 @@
 #include "xalloc.h"
 
 #define KEEP_SNAPS       600 /* two and a half minutes at four a second */
+#define KEEP_BYTES       (128u << 20)
+#define KEEP_MIN         64
 #define SAMPLE_MS        250 /* how often the viewer asks for and reads a snapshot */
 #define GROWTH_WINDOW    40
 #define HEADER_WINDOW_S  30  /* seconds of total heap in the header's sparkline */
@@ -137,15 +139,13 @@ static void read_proc_status(struct app *a)
 	fclose(f);
 }
 
-static void trim_snapshots(struct profile *p)
+/* The history the viewer holds: the last KEEP_SNAPS snapshots, or fewer
+ * when they would take more than KEEP_BYTES (50,000 stacks take 2.4 MB a
+ * snapshot), but never fewer than KEEP_MIN, which covers every window the
+ * views look at (GROWTH_WINDOW). Ticks: the last 50,000 (83 minutes). */
+static void trim_history(struct profile *p)
 {
-	if (p->nsnaps <= KEEP_SNAPS + 64)
-		return;
-	uint32_t drop = p->nsnaps - KEEP_SNAPS;
-	for (uint32_t i = 0; i < drop; i++)
-		free(p->snaps[i].e);
-	memmove(p->snaps, p->snaps + drop, (p->nsnaps - drop) * sizeof *p->snaps);
-	p->nsnaps -= drop;
+	profile_drop_snapshots(p, KEEP_SNAPS, KEEP_BYTES, KEEP_MIN);
 	if (p->nticks > 100000) {
 		uint64_t keep = 50000;
 		memmove(p->ticks, p->ticks + (p->nticks - keep), keep * sizeof *p->ticks);
@@ -183,7 +183,7 @@ static void poll_source(struct app *a)
 		snprintf(a->gone, sizeof a->gone,
 		         "process %d is gone (killed?); showing its last snapshot", (int)a->pid);
 	if (r > 0) {
-		trim_snapshots(a->prof);
+		trim_history(a->prof);
 		a->dirty = 1;
 	}
 	if (a->prof->end == PROF_RUNNING)

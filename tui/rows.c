@@ -148,12 +148,36 @@ static int matches(const char *label, const char *where, const char *filter)
 	return !filter || !*filter || strcasestr(label, filter) || strcasestr(where, filter);
 }
 
-void rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t window,
-                enum group_mode g, const struct snapshot *base, const char *filter)
+/* Fills in what rows_build is asked for; 1 when it is what r holds. */
+static int same_input(const struct rows *r, struct rows_input *in, const struct profile *p,
+                      uint32_t last, uint32_t window, enum group_mode g,
+                      const struct snapshot *base, const char *filter)
 {
+	memset(in, 0, sizeof *in);
+	in->prof = p;
+	in->generation = p->generation;
+	in->last = last;
+	in->window = window;
+	in->group = g;
+	in->has_base = base != NULL;
+	in->base_seqno = base ? base->seqno : 0;
+	in->base_time_ns = base ? base->time_ns : 0;
+	snprintf(in->filter, sizeof in->filter, "%s", filter ? filter : "");
+	return r->built && !memcmp(in, &r->input, sizeof *in);
+}
+
+int rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t window,
+               enum group_mode g, const struct snapshot *base, const char *filter)
+{
+	struct rows_input in;
+	if (same_input(r, &in, p, last, window, g, base, filter))
+		return 0;
 	clear_rows(r);
+	r->input = in;
+	r->built = 1;
+	r->sorted = 0;
 	if (!p->nsnaps || last >= p->nsnaps)
-		return;
+		return 1;
 	const struct snapshot *s = &p->snaps[last];
 	uint32_t first = last + 1 > window ? last + 1 - window : 0;
 	uint32_t w = last - first + 1;
@@ -254,6 +278,7 @@ void rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t
 	free(t);
 	free(calls0);
 	free(calls1);
+	return 1;
 }
 
 static enum row_col sort_col;
@@ -276,15 +301,22 @@ static int by_col(const void *a, const void *b)
 	const struct row *x = a, *y = b;
 	double vx = col_value(x, sort_col), vy = col_value(y, sort_col);
 	int c = vx > vy ? -1 : vx < vy ? 1 : strcmp(x->label, y->label);
+	if (!c)
+		c = x->stack < y->stack ? -1 : x->stack > y->stack;
 	return sort_invert ? -c : c;
 }
 
 void rows_sort(struct rows *r, enum row_col col, int invert)
 {
+	if (r->sorted && r->sort_col == col && r->sort_invert == invert)
+		return;
 	sort_col = col;
 	sort_invert = invert;
 	if (r->n > 1) /* an empty table has no array: qsort wants one */
 		qsort(r->v, r->n, sizeof *r->v, by_col);
+	r->sorted = 1;
+	r->sort_col = col;
+	r->sort_invert = invert;
 }
 
 void rows_free(struct rows *r)

@@ -35,21 +35,42 @@ struct row {
 	int nspark;
 };
 
+/* What a struct rows was built from: rows_build skips the work when it is
+ * asked for the same again. */
+struct rows_input {
+	const struct profile *prof;
+	uint64_t generation; /* prof->generation */
+	uint32_t last, window;
+	enum group_mode group;
+	int has_base;
+	uint64_t base_seqno, base_time_ns;
+	char filter[128];
+};
+
 struct rows {
 	struct row *v;
 	size_t n, cap;
 	uint32_t *row_of; /* per stack id: row index + 1, 0 = none (scratch) */
 	size_t row_of_cap;
+
+	int built; /* `input` holds what v was built from */
+	struct rows_input input;
+	int sorted; /* v is in the order of sort_col and sort_invert */
+	enum row_col sort_col;
+	int sort_invert;
 };
 
 /* Rebuilds r from snapshots [last - window + 1, last] of p, grouped by g,
  * keeping rows whose label or module contains filter (NULL: all). With
- * base, counts are the change since that snapshot. */
-void rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t window,
-                enum group_mode g, const struct snapshot *base, const char *filter);
+ * base, counts are the change since that snapshot. Returns 1 when it
+ * rebuilt, 0 when r already held exactly that (p's generation unmoved, the
+ * same arguments): then r, its order included, is left as it was. */
+int rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t window,
+               enum group_mode g, const struct snapshot *base, const char *filter);
 
-/* Sorts by column (largest first unless invert); COL_GROWTH sorts by the
- * growth score, so leaks come first. */
+/* Sorts by column (largest first unless invert; ties by label, then stack
+ * id); COL_GROWTH sorts by the growth score, so leaks come first. Rows
+ * already in that order since the last rebuild are left alone. */
 void rows_sort(struct rows *r, enum row_col col, int invert);
 
 void rows_free(struct rows *r);

@@ -3,8 +3,11 @@
  * One thread, one loop: getch() waits at most 100 ms, so keys, the
  * program's exit and new snapshots are all seen within a tenth of a second.
  * Resizes arrive as KEY_RESIZE in the same loop (no signal-handler work).
- * Drawing goes through curses' own diffing, so an unchanged screen sends
- * nothing over ssh. While attached, the viewer asks the probe for a
+ * The screen is drawn only when something on it may have changed: a key,
+ * the program's state, or new snapshots at the refresh rate; an idle view
+ * costs a poll of the segment every SAMPLE_MS and nothing more. Drawing
+ * goes through curses' own diffing, so an unchanged screen sends nothing
+ * over ssh. While attached, the viewer asks the probe for a
  * snapshot every refresh (at most 4 a second), and keeps the last
  * KEEP_SNAPS of them, or KEEP_BYTES' worth (see trim_history). */
 #define _GNU_SOURCE
@@ -606,6 +609,15 @@ static void dispatch_key(struct app *a, int ch)
 		common_key(a, ch);
 }
 
+/* What the header shows that can change with no snapshot and no key: the
+ * program's end, the source going away, the view attaching. */
+static uint64_t screen_state(const struct app *a)
+{
+	return (uint64_t)a->prof->end | (uint64_t)(uint32_t)a->prof->end_code << 8 |
+	       (uint64_t)(a->gone[0] != 0) << 40 | (uint64_t)a->attached << 41 |
+	       (uint64_t)a->child_done << 42;
+}
+
 /* `q` in `leaktop run`: the program gets SIGTERM, and SIGKILL after 2 s. */
 static void stop_child(struct app *a)
 {
@@ -650,7 +662,8 @@ int ui_run(struct app *a)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	uint64_t next_sample = 0, next_refresh = 0;
+	uint64_t next_sample = 0, next_refresh = 0, shown_state = 0;
+	int redraw = 1;
 	while (!a->quit) {
 		if (stop_signal)
 			break;
@@ -660,18 +673,34 @@ int ui_run(struct app *a)
 			poll_source(a);
 			next_sample = now + SAMPLE_MS;
 		}
-		/* Pause freezes the tables; sampling goes on, so history has no gap. */
-		if (!a->paused && a->dirty && now >= next_refresh) {
-			ui_rebuild_rows(a);
-			a->dirty = 0;
+		/* At the refresh rate, when a snapshot came (or the log view may
+		 * have grown): rows rebuild and the screen is drawn again. Pause
+		 * freezes the tables; sampling goes on, so history has no gap. */
+		if ((a->dirty || a->view == VIEW_LOG) && now >= next_refresh) {
+			if (!a->paused) {
+				ui_rebuild_rows(a);
+				a->dirty = 0;
+			}
 			next_refresh = now + a->refresh_ms;
+			redraw = 1;
 		}
-		draw(a);
+		uint64_t state = screen_state(a);
+		if (state != shown_state) {
+			shown_state = state;
+			redraw = 1;
+		}
+		/* Nothing new, no key: the screen stays as it is, and costs
+		 * nothing but the poll. */
+		if (redraw) {
+			draw(a);
+			redraw = 0;
+		}
 		int ch = getch();
 		if (ch != ERR) {
 			if (ch != KEY_RESIZE)
 				a->msg[0] = '\0';
 			dispatch_key(a, ch);
+			redraw = 1;
 		}
 	}
 	endwin();

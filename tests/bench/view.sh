@@ -28,6 +28,7 @@
 #   BENCH_VIEW_WARMUP    seconds before measuring (default 20)
 #   BENCH_VIEW_SECONDS   seconds measured (default 20)
 #   BENCH_VIEW_ATTACHES  extra first-frame runs (default 6)
+#   BENCH_VIEW_VIEWS     which views (default "top growth flame stack")
 #   BENCH_SUMMARY        a summary.json of run.sh to add the results to
 #
 # Prints a table and writes BUILD/bench/view.json. Not part of `make test`:
@@ -137,7 +138,7 @@ rss_kb()
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
 
-views=(top growth flame stack)
+read -ra views <<<"${BENCH_VIEW_VIEWS:-top growth flame stack}"
 keys_top=()
 keys_growth=(g)
 keys_flame=(f)

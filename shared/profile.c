@@ -89,7 +89,8 @@ int profile_reset(struct profile *p)
 	*p = *fresh;
 	*fresh = old;
 	p->generation = old.generation + 1; /* never back to a value seen before */
-	profile_free(fresh);                /* frees what p held */
+	p->resets = old.resets + 1;
+	profile_free(fresh); /* frees what p held */
 	return 0;
 }
 

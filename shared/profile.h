@@ -83,6 +83,7 @@ struct profile {
 	/* Bumped by every change to the snapshots (added, dropped, reset), so
 	 * a reader can keep what it derived from them until it moves. */
 	uint64_t generation;
+	uint64_t resets; /* profile_reset calls: stacks and symbols started over */
 
 	struct lt_tick *ticks;
 	uint64_t nticks;

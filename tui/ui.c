@@ -420,8 +420,8 @@ static void search_next(struct app *a, int from)
 		return;
 	for (size_t k = 0; k < a->rows.n; k++) {
 		size_t i = ((size_t)from + k) % a->rows.n;
-		if (strcasestr(a->rows.v[i].label, a->search) ||
-		    strcasestr(a->rows.v[i].where, a->search)) {
+		const struct row *r = rows_peek(&a->rows, i);
+		if (strcasestr(r->label, a->search) || strcasestr(r->where, a->search)) {
 			a->selected = (int)i;
 			return;
 		}
@@ -462,7 +462,7 @@ int ui_table_key(struct app *a, int ch, int shown)
 	case '\n':
 	case KEY_ENTER:
 		if (n) {
-			a->detail_stack = a->rows.v[a->selected].stack;
+			a->detail_stack = rows_peek(&a->rows, (size_t)a->selected)->stack;
 			a->back = a->view;
 			a->view = VIEW_DETAIL;
 		}

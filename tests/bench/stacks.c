@@ -4,7 +4,7 @@
  * Block i (0 <= i < N) is allocated at the bottom of a chain of LEVELS
  * calls, where the call at level k goes through left() or right() as bit k
  * of i says: two functions, so every block's chain of return addresses is
- * its own and the probe sees N distinct stacks, each LEVELS + 4 frames
+ * its own and the probe sees N distinct stacks, each LEVELS + 5 frames
  * deep (under the 24 frames a stack the segment's pool is sized for).
  * Every block stays live. Then, every 100 ms, CHURN blocks picked in turn
  * are freed and allocated again through the same chain (their stacks move:
@@ -71,6 +71,15 @@ __attribute__((noinline)) static void *leak_kib(void)
 	return p;
 }
 
+/* Frees and allocates again `count` blocks from *next on, in turn. */
+__attribute__((noinline)) static void renew(void **block, long n, long *next, long count)
+{
+	for (long k = 0; k < count; k++, *next = (*next + 1) % n) {
+		free(block[*next]);
+		block[*next] = step((uint32_t)*next, 0);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 50000;
@@ -84,17 +93,17 @@ int main(int argc, char **argv)
 		perror("stacks: calloc");
 		return 1;
 	}
-	for (long i = 0; i < n; i++)
-		block[i] = step((uint32_t)i, 0);
-	printf("stacks: ready, %ld blocks\n", n);
-	fflush(stdout);
-
+	/* One call site for the first round and for the churn: a block renewed
+	 * gets the very stack it had (the return address into main is part of
+	 * it), so the stacks stay N, however long the program runs. */
 	struct timespec tick = { 0, 100 * 1000000L };
 	long next = 0;
-	for (long t = 0; t < seconds * 10; t++) {
-		for (int k = 0; k < CHURN; k++, next = (next + 1) % n) {
-			free(block[next]);
-			block[next] = step((uint32_t)next, 0);
+	for (long t = -1; t < seconds * 10; t++) {
+		renew(block, n, &next, t < 0 ? n : CHURN);
+		if (t < 0) {
+			printf("stacks: ready, %ld blocks\n", n);
+			fflush(stdout);
+			continue;
 		}
 		leak_kib();
 		nanosleep(&tick, NULL);

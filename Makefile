@@ -4,6 +4,7 @@
 #   make demo       install what is missing, build, run the demo
 #   make test       install what is missing, build with -Werror, run every test
 #   make bench      benchmarks against bare runs and heaptrack (tests/bench)
+#   make bench-view the live view's CPU, first frame and RSS on 50,000 stacks
 #   make install PREFIX=/usr/local
 #
 # Options: V=1 (show commands), SANITIZE=address|undefined|thread, WERROR=1.
@@ -184,6 +185,12 @@ bench: DEPS_EXTRA = heaptrack hyperfine
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all targets
 	@bash tests/bench/run.sh $(BUILD)
+	@BENCH_SUMMARY=$(BUILD)/bench/summary.json bash tests/bench/view.sh $(BUILD)
+
+# The live view on 50,000 stacks: CPU per view, time to first frame, RSS.
+bench-view: deps
+	$(Q)$(MAKE) --no-print-directory all
+	@bash tests/bench/view.sh $(BUILD)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all targets
@@ -210,6 +217,6 @@ DEBIAN_PKGS = gcc g++ make libdw-dev libelf-dev zlib1g-dev libncurses-dev libunw
 deps:
 	@bash .ci/deps.sh $(BUILD) $(DEBIAN_PKGS) $(DEPS_EXTRA)
 
-.PHONY: all targets unit integration tui asan-suites test fuzz bench demo install check-format clean deps
+.PHONY: all targets unit integration tui asan-suites test fuzz bench bench-view demo install check-format clean deps
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

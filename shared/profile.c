@@ -93,6 +93,8 @@ int profile_reset(struct profile *p)
 	struct profile old = *p;
 	*p = *fresh;
 	*fresh = old;
+	p->generation = old.generation + 1; /* never back to a value seen before */
+	p->resets = old.resets + 1;
 	profile_free(fresh); /* frees what p held */
 	return 0;
 }
@@ -307,7 +309,39 @@ int profile_add_snapshot(struct profile *p, const struct snapshot *s)
 	p->snaps[p->nsnaps] = *s;
 	p->snaps[p->nsnaps].e = e;
 	p->nsnaps++;
+	p->snaps_bytes += s->n * sizeof(*e);
+	p->generation++;
 	return 0;
+}
+
+uint32_t profile_drop_snapshots(struct profile *p, uint32_t max_snaps, size_t max_bytes,
+                                uint32_t min_snaps)
+{
+	uint32_t drop = 0;
+	size_t bytes = p->snaps_bytes;
+	while (p->nsnaps - drop > min_snaps &&
+	       (p->nsnaps - drop > max_snaps || bytes > max_bytes)) {
+		bytes -= p->snaps[drop].n * sizeof(*p->snaps[drop].e);
+		free(p->snaps[drop].e);
+		drop++;
+	}
+	if (!drop)
+		return 0;
+	memmove(p->snaps, p->snaps + drop, (p->nsnaps - drop) * sizeof(*p->snaps));
+	p->nsnaps -= drop;
+	p->snaps_bytes = bytes;
+	p->generation++;
+	/* Thread snapshots go with them: every one older than the one in
+	 * force at the oldest snapshot kept. */
+	uint32_t tdrop = 0;
+	while (tdrop + 1 < p->ntsnaps && p->tsnaps[tdrop + 1].time_ns <= p->snaps[0].time_ns) {
+		free(p->tsnaps[tdrop].t);
+		free(p->tsnaps[tdrop].sites);
+		tdrop++;
+	}
+	memmove(p->tsnaps, p->tsnaps + tdrop, (p->ntsnaps - tdrop) * sizeof(*p->tsnaps));
+	p->ntsnaps -= tdrop;
+	return drop;
 }
 
 int profile_add_ticks(struct profile *p, const struct lt_tick *t, uint64_t n)
@@ -375,6 +409,7 @@ int profile_add_threads(struct profile *p, const struct thread_snap *s)
 		return fail(ENOMEM);
 	}
 	p->tsnaps[p->ntsnaps++] = c;
+	p->generation++;
 	return 0;
 }
 

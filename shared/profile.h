@@ -91,6 +91,11 @@ struct profile {
 	struct snapshot *snaps; /* in time order */
 	uint32_t nsnaps;
 	uint32_t snaps_cap;
+	size_t snaps_bytes; /* of every snapshot's entries, for profile_drop_snapshots */
+	/* Bumped by every change to the snapshots (added, dropped, reset), so
+	 * a reader can keep what it derived from them until it moves. */
+	uint64_t generation;
+	uint64_t resets; /* profile_reset calls: stacks and symbols started over */
 
 	struct lt_tick *ticks;
 	uint64_t nticks;
@@ -137,6 +142,13 @@ int profile_add_threads(struct profile *p, const struct thread_snap *s);
 
 /* The latest thread snapshot taken at or before time_ns, or NULL. */
 const struct thread_snap *profile_threads_at(const struct profile *p, uint64_t time_ns);
+
+/* Drops the oldest snapshots until at most max_snaps are left and their
+ * entries take at most max_bytes, but never below min_snaps, and the thread
+ * snapshots older than the one in force at the oldest snapshot left.
+ * Returns how many snapshots were dropped. */
+uint32_t profile_drop_snapshots(struct profile *p, uint32_t max_snaps, size_t max_bytes,
+                                uint32_t min_snaps);
 
 /* Appends n ticks. */
 int profile_add_ticks(struct profile *p, const struct lt_tick *t, uint64_t n);

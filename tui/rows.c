@@ -1,10 +1,17 @@
 /* rows.c - grouping a window of snapshots into table rows.
  *
  * Costs, per rebuild: one pass over the last snapshot's entries to find each
- * stack's row (a string key hashed once per stack), one pass over every
- * snapshot in the window to build each row's series (window x entries
- * additions), and one growth fit per row. The series scratch is rows x
- * window doubles, freed before returning. */
+ * stack's row, one pass over every snapshot in the window to build each
+ * row's series (window x entries additions), and nothing per row that
+ * allocates. What a stack is under a grouping (its label, file:line and
+ * key) is worked out once per stack and kept: stacks never change, and
+ * describing one costs string formatting and a walk of its frames. Labels
+ * are interned strings the rows own. The growth fit, the dearest part, is
+ * made only for the rows a view shows (rows_get), or for all of them when
+ * they are ranked by it; the sort settles only the rows up to the one asked
+ * for (a quickselect, then a sort of that page), so a table of 50,000
+ * stacks pays for a page of them. The series is rows x window doubles,
+ * kept between rebuilds. */
 #define _GNU_SOURCE
 #include "rows.h"
 
@@ -99,16 +106,11 @@ static void describe(const struct profile *p, uint32_t id, enum group_mode g, ch
 		snprintf(label, nl, "%s", module);
 		where[0] = '\0';
 		break;
-	default: snprintf(key, nk, "#%u", id); break;
+	default: key[0] = '\0'; break; /* the stack id is the key */
 	}
 }
 
-/* A throwaway string -> row index map for one rebuild. */
-struct keymap {
-	char **keys;
-	uint32_t *idx;
-	size_t mask;
-};
+/* --- interned strings ------------------------------------------------------ */
 
 static uint64_t hash_str(const char *s)
 {
@@ -118,146 +120,273 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-static uint32_t keymap_get(struct keymap *m, const char *key, int *created, uint32_t next)
+static void strtab_free(struct rows_strtab *t)
 {
-	for (size_t i = hash_str(key) & m->mask;; i = (i + 1) & m->mask) {
-		if (!m->keys[i]) {
-			m->keys[i] = xstrdup(key);
-			m->idx[i] = next;
-			*created = 1;
-			return next;
-		}
-		if (!strcmp(m->keys[i], key)) {
-			*created = 0;
-			return m->idx[i];
-		}
+	for (uint32_t i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->index);
+	memset(t, 0, sizeof *t);
+}
+
+/* The index slot of str, or the empty slot where it would go. */
+static size_t strtab_slot(const struct rows_strtab *t, const char *str)
+{
+	size_t i = hash_str(str) & t->mask;
+	while (t->index[i] && strcmp(t->s[t->index[i] - 1], str))
+		i = (i + 1) & t->mask;
+	return i;
+}
+
+/* The index of str, added when new; the index stays at most half full. */
+static uint32_t strtab_intern(struct rows_strtab *t, const char *str)
+{
+	if (((size_t)t->n + 1) * 2 > (t->index ? t->mask + 1 : 0)) {
+		size_t size = t->index ? 2 * (t->mask + 1) : 1024;
+		free(t->index);
+		t->index = xcalloc(size, sizeof *t->index);
+		t->mask = size - 1;
+		for (uint32_t i = 0; i < t->n; i++)
+			t->index[strtab_slot(t, t->s[i])] = i + 1;
 	}
-}
-
-static void clear_rows(struct rows *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].label);
-		free(r->v[i].where);
+	size_t slot = strtab_slot(t, str);
+	if (t->index[slot])
+		return t->index[slot] - 1;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 256;
+		t->s = xrealloc(t->s, t->cap * sizeof *t->s);
 	}
-	r->n = 0;
+	t->s[t->n] = xstrdup(str);
+	t->index[slot] = ++t->n;
+	return t->n - 1;
 }
 
-static int matches(const char *label, const char *where, const char *filter)
+/* --- building -------------------------------------------------------------- */
+
+/* Grows *arr to hold n elements of size sz, zeroing what is new. */
+static void *grow_zero(void *arr, size_t *cap, size_t n, size_t sz)
 {
-	return !filter || !*filter || strcasestr(label, filter) || strcasestr(where, filter);
+	if (n <= *cap)
+		return arr;
+	size_t c = *cap ? *cap : 256;
+	while (c < n)
+		c *= 2;
+	arr = xrealloc(arr, c * sz);
+	memset((char *)arr + *cap * sz, 0, (c - *cap) * sz);
+	*cap = c;
+	return arr;
 }
 
-void rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t window,
-                enum group_mode g, const struct snapshot *base, const char *filter)
+/* Stack id's site under the rows' grouping, described once. */
+static const struct rows_site *site_of(struct rows *r, const struct profile *p, uint32_t id)
 {
-	clear_rows(r);
-	if (!p->nsnaps || last >= p->nsnaps)
+	r->site = grow_zero(r->site, &r->site_cap, (size_t)id + 1, sizeof *r->site);
+	struct rows_site *site = &r->site[id];
+	if (site->label)
+		return site;
+	char key[512], label[384], where[256];
+	describe(p, id, r->site_group, key, sizeof key, label, sizeof label, where, sizeof where);
+	site->label = strtab_intern(&r->strs, label) + 1;
+	site->where = strtab_intern(&r->strs, where) + 1;
+	site->key = r->site_group == GROUP_STACK ? id + 1 : strtab_intern(&r->strs, key) + 1;
+	return site;
+}
+
+/* Forgets every site when the grouping changed or the profile started
+ * over (its ids now name other stacks). */
+static void sites_check(struct rows *r, const struct profile *p, enum group_mode g)
+{
+	if (r->site_prof == p && r->site_resets == p->resets && r->site_group == g)
 		return;
-	const struct snapshot *s = &p->snaps[last];
-	uint32_t first = last + 1 > window ? last + 1 - window : 0;
-	uint32_t w = last - first + 1;
-	uint32_t max_id = s->n ? s->e[s->n - 1].id : 0;
+	if (r->site_prof != p || r->site_resets != p->resets)
+		strtab_free(&r->strs);
+	if (r->site)
+		memset(r->site, 0, r->site_cap * sizeof *r->site);
+	r->site_prof = p;
+	r->site_resets = p->resets;
+	r->site_group = g;
+}
 
-	if (r->row_of_cap < (size_t)max_id + 1) {
-		r->row_of = xrealloc(r->row_of, ((size_t)max_id + 1) * sizeof *r->row_of);
-		r->row_of_cap = (size_t)max_id + 1;
+/* Whether string i contains the filter, judged once per string a build. */
+static int string_matches(struct rows *r, uint32_t i, const char *filter)
+{
+	if (!r->match[i])
+		r->match[i] = strcasestr(r->strs.s[i], filter) ? 2 : 1;
+	return r->match[i] == 2;
+}
+
+/* Fills in what rows_build is asked for; 1 when it is what r holds. */
+static int same_input(const struct rows *r, struct rows_input *in, const struct profile *p,
+                      uint32_t last, uint32_t window, enum group_mode g,
+                      const struct snapshot *base, const char *filter)
+{
+	memset(in, 0, sizeof *in);
+	in->prof = p;
+	in->generation = p->generation;
+	in->last = last;
+	in->window = window;
+	in->group = g;
+	in->has_base = base != NULL;
+	in->base_seqno = base ? base->seqno : 0;
+	in->base_time_ns = base ? base->time_ns : 0;
+	snprintf(in->filter, sizeof in->filter, "%s", filter ? filter : "");
+	return r->built && !memcmp(in, &r->input, sizeof *in);
+}
+
+static void add_counts(struct lt_counts *to, const struct lt_counts *c)
+{
+	to->live_bytes += c->live_bytes;
+	to->live_blocks += c->live_blocks;
+	to->alloc_calls += c->alloc_calls;
+	to->alloc_bytes += c->alloc_bytes;
+	to->free_calls += c->free_calls;
+}
+
+/* Rows, and each stack's row, from snapshot s: one pass over its entries,
+ * with base (sorted by id as s is) walked alongside. */
+static void group_entries(struct rows *r, const struct profile *p, const struct snapshot *s,
+                          const struct snapshot *base, const char *filter)
+{
+	uint32_t bi = 0;
+	int filtering = filter && *filter;
+	if (filtering) {
+		r->match = grow_zero(r->match, &r->match_cap, (size_t)r->strs.n + 1, 1);
+		memset(r->match, 0, r->match_cap);
 	}
-	memset(r->row_of, 0, r->row_of_cap * sizeof *r->row_of);
-
-	struct keymap m;
-	size_t slots = 16;
-	while (slots < 2 * (size_t)s->n + 2)
-		slots <<= 1;
-	m.keys = xcalloc(slots, sizeof *m.keys);
-	m.idx = xcalloc(slots, sizeof *m.idx);
-	m.mask = slots - 1;
-
-	/* Rows, and each stack's row, from the current snapshot. */
 	for (uint32_t i = 0; i < s->n; i++) {
 		const struct snap_entry *e = &s->e[i];
-		char key[512], label[384], where[256];
-		int created;
-		describe(p, e->id, g, key, sizeof key, label, sizeof label, where, sizeof where);
-		if (!matches(label, where, filter))
-			continue;
-		uint32_t k = keymap_get(&m, key, &created, (uint32_t)r->n);
-		if (created) {
+		const struct rows_site *site = site_of(r, p, e->id);
+		if (filtering) {
+			/* site_of may have added strings */
+			r->match = grow_zero(r->match, &r->match_cap, r->strs.n, 1);
+			if (!string_matches(r, site->label - 1, filter) &&
+			    !string_matches(r, site->where - 1, filter))
+				continue;
+		}
+		r->row_of_key =
+		    grow_zero(r->row_of_key, &r->row_of_key_cap, site->key, sizeof(uint32_t));
+		uint32_t k = r->row_of_key[site->key - 1];
+		if (!k) {
 			if (r->n == r->cap) {
 				r->cap = r->cap ? 2 * r->cap : 256;
 				r->v = xrealloc(r->v, r->cap * sizeof *r->v);
 			}
-			r->v[r->n] = (struct row){ .label = xstrdup(label),
-				                   .where = xstrdup(where),
-				                   .stack = e->id };
-			r->n++;
+			r->v[r->n] = (struct row){ .label = r->strs.s[site->label - 1],
+				                   .where = r->strs.s[site->where - 1],
+				                   .stack = e->id,
+				                   .key = site->key,
+				                   .top_live = e->c.live_bytes };
+			k = (uint32_t)++r->n;
+			r->row_of_key[site->key - 1] = k;
 		}
-		struct row *row = &r->v[k];
+		struct row *row = &r->v[k - 1];
 		struct lt_counts c = e->c;
-		const struct snap_entry *b = base ? snapshot_find(base, e->id) : NULL;
-		if (b) {
-			c.live_bytes -= b->c.live_bytes; /* may wrap below zero: shown signed */
-			c.live_blocks -= b->c.live_blocks;
-			c.alloc_calls -= b->c.alloc_calls;
-			c.alloc_bytes -= b->c.alloc_bytes;
-			c.free_calls -= b->c.free_calls;
+		while (base && bi < base->n && base->e[bi].id < e->id)
+			bi++;
+		if (base && bi < base->n && base->e[bi].id == e->id) {
+			const struct lt_counts *b = &base->e[bi].c;
+			c.live_bytes -= b->live_bytes; /* may wrap below zero: shown signed */
+			c.live_blocks -= b->live_blocks;
+			c.alloc_calls -= b->alloc_calls;
+			c.alloc_bytes -= b->alloc_bytes;
+			c.free_calls -= b->free_calls;
 		}
-		const struct snap_entry *biggest = snapshot_find(s, row->stack);
-		if (!biggest || e->c.live_bytes > biggest->c.live_bytes)
+		if (e->c.live_bytes > row->top_live) {
 			row->stack = e->id;
-		row->c.live_bytes += c.live_bytes;
-		row->c.live_blocks += c.live_blocks;
-		row->c.alloc_calls += c.alloc_calls;
-		row->c.alloc_bytes += c.alloc_bytes;
-		row->c.free_calls += c.free_calls;
+			row->top_live = e->c.live_bytes;
+		}
+		add_counts(&row->c, &c);
 		row->nstacks++;
-		r->row_of[e->id] = k + 1;
+		r->row_of[e->id] = k;
 	}
-	for (size_t i = 0; i <= m.mask; i++)
-		free(m.keys[i]);
-	free(m.keys);
-	free(m.idx);
+	for (size_t i = 0; i < r->n; i++)
+		r->row_of_key[r->v[i].key - 1] = 0;
+}
 
-	/* Each row's series of live bytes over the window, and its allocation
-	 * counts at the window's two ends (for allocations per second). */
-	double *series = xcalloc(r->n * w + 1, sizeof *series);
-	double *t = xcalloc(w, sizeof *t);
-	uint64_t *calls0 = xcalloc(r->n + 1, sizeof *calls0);
-	uint64_t *calls1 = xcalloc(r->n + 1, sizeof *calls1);
+/* Each row's live bytes over the window, into r->series, and its
+ * allocations at the window's first snapshot. One pass over every entry of
+ * the window's snapshots (window x stacks additions), the cost of a
+ * rebuild that is left once growth is analysed only for rows shown. */
+static void fill_series(struct rows *r, const struct profile *p, uint32_t first, uint32_t max_id)
+{
+	uint32_t w = r->w;
+	r->series = grow_zero(r->series, &r->series_cap, r->n * w + 1, sizeof *r->series);
+	memset(r->series, 0, (r->n * w + 1) * sizeof *r->series);
 	for (uint32_t k = 0; k < w; k++) {
 		const struct snapshot *sk = &p->snaps[first + k];
-		t[k] = (double)(sk->time_ns - p->snaps[first].time_ns) / 1e9;
 		for (uint32_t i = 0; i < sk->n; i++) {
 			uint32_t id = sk->e[i].id;
 			if (id > max_id || !r->row_of[id])
 				continue;
 			uint32_t row = r->row_of[id] - 1;
-			series[(size_t)row * w + k] += (double)sk->e[i].c.live_bytes;
+			r->series[(size_t)row * w + k] += (double)sk->e[i].c.live_bytes;
 			if (k == 0)
-				calls0[row] += sk->e[i].c.alloc_calls;
-			if (k == w - 1)
-				calls1[row] += sk->e[i].c.alloc_calls;
+				r->v[row].calls0 += sk->e[i].c.alloc_calls;
 		}
 	}
-	double span = t[w - 1] > 0 ? t[w - 1] : 0;
-	for (size_t i = 0; i < r->n; i++) {
-		struct row *row = &r->v[i];
-		const double *v = series + i * w;
-		growth_analyse(t, v, w, &row->g);
-		row->allocs_per_s =
-		    span > 0 && calls1[i] >= calls0[i] ? (double)(calls1[i] - calls0[i]) / span : 0;
-		row->nspark = w < ROW_SPARK ? (int)w : ROW_SPARK;
-		for (int k = 0; k < row->nspark; k++)
-			row->spark[k] = v[w - (uint32_t)row->nspark + (uint32_t)k];
-	}
-	free(series);
-	free(t);
-	free(calls0);
-	free(calls1);
 }
 
-static enum row_col sort_col;
-static int sort_invert;
+int rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t window,
+               enum group_mode g, const struct snapshot *base, const char *filter)
+{
+	struct rows_input in;
+	if (same_input(r, &in, p, last, window, g, base, filter))
+		return 0;
+	r->n = 0;
+	r->ordered = 0;
+	r->input = in;
+	r->built = 1;
+	r->sorted = 0;
+	r->w = 0;
+	if (!p->nsnaps || last >= p->nsnaps)
+		return 1;
+	const struct snapshot *s = &p->snaps[last];
+	uint32_t first = last + 1 > window ? last + 1 - window : 0;
+	uint32_t max_id = s->n ? s->e[s->n - 1].id : 0;
+
+	r->row_of = grow_zero(r->row_of, &r->row_of_cap, (size_t)max_id + 1, sizeof *r->row_of);
+	memset(r->row_of, 0, r->row_of_cap * sizeof *r->row_of);
+	sites_check(r, p, g);
+	group_entries(r, p, s, base, filter);
+
+	r->w = last - first + 1;
+	r->t = grow_zero(r->t, &r->t_cap, r->w, sizeof *r->t);
+	for (uint32_t k = 0; k < r->w; k++)
+		r->t[k] = (double)(p->snaps[first + k].time_ns - p->snaps[first].time_ns) / 1e9;
+	fill_series(r, p, first, max_id);
+
+	/* Allocations per second over the window: the last snapshot's counts
+	 * (raw, not against the baseline) less the first's. */
+	double span = r->t[r->w - 1] > 0 ? r->t[r->w - 1] : 0;
+	uint64_t *calls1 = xcalloc(r->n + 1, sizeof *calls1);
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->e[i].id <= max_id && r->row_of[s->e[i].id])
+			calls1[r->row_of[s->e[i].id] - 1] += s->e[i].c.alloc_calls;
+	for (size_t i = 0; i < r->n; i++) {
+		struct row *row = &r->v[i];
+		row->allocs_per_s = span > 0 && calls1[i] >= row->calls0
+		                        ? (double)(calls1[i] - row->calls0) / span
+		                        : 0;
+	}
+	free(calls1);
+	return 1;
+}
+
+/* Growth and sparkline of row i, from its series. */
+static void analyse(struct rows *r, size_t i)
+{
+	struct row *row = &r->v[i];
+	const double *v = r->series + i * r->w;
+	if (row->analysed)
+		return;
+	growth_analyse(r->t, v, r->w, &row->g);
+	row->nspark = r->w < ROW_SPARK ? (int)r->w : ROW_SPARK;
+	for (int k = 0; k < row->nspark; k++)
+		row->spark[k] = v[r->w - (uint32_t)row->nspark + (uint32_t)k];
+	row->analysed = 1;
+}
+
+/* --- sorting --------------------------------------------------------------- */
 
 static double col_value(const struct row *r, enum row_col c)
 {
@@ -271,26 +400,124 @@ static double col_value(const struct row *r, enum row_col c)
 	}
 }
 
-static int by_col(const void *a, const void *b)
+/* Whether row a goes before row b: a strict total order (stack ids are
+ * unique among rows). */
+static int before(const struct rows *r, uint32_t a, uint32_t b)
 {
-	const struct row *x = a, *y = b;
-	double vx = col_value(x, sort_col), vy = col_value(y, sort_col);
-	int c = vx > vy ? -1 : vx < vy ? 1 : strcmp(x->label, y->label);
-	return sort_invert ? -c : c;
+	const struct row *x = &r->v[a], *y = &r->v[b];
+	int c = x->sort_key > y->sort_key ? -1 : x->sort_key < y->sort_key ? 1 : 0;
+	if (!c)
+		c = strcmp(x->label, y->label);
+	if (!c)
+		c = x->stack < y->stack ? -1 : x->stack > y->stack;
+	return r->sort_invert ? c > 0 : c < 0;
+}
+
+static int by_key(const void *a, const void *b, void *arg)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const struct rows *r = arg;
+	return before(r, x, y) ? -1 : before(r, y, x) ? 1 : 0;
+}
+
+static void swap_u32(uint32_t *a, uint32_t *b)
+{
+	uint32_t x = *a;
+	*a = *b;
+	*b = x;
+}
+
+/* Moves the k first rows (in the order) of o[0..n-1] to its front, in no
+ * particular order (k < n): quickselect, median-of-three pivots, O(n)
+ * expected. */
+static void select_first(const struct rows *r, uint32_t *o, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1; /* position k is settled once lo == hi */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (before(r, o[mid], o[lo]))
+			swap_u32(&o[mid], &o[lo]);
+		if (before(r, o[hi], o[lo]))
+			swap_u32(&o[hi], &o[lo]);
+		if (before(r, o[hi], o[mid]))
+			swap_u32(&o[hi], &o[mid]);
+		swap_u32(&o[mid], &o[hi]); /* the median of three is the pivot, at hi */
+		uint32_t pivot = o[hi];
+		size_t store = lo;
+		for (size_t i = lo; i < hi; i++)
+			if (before(r, o[i], pivot))
+				swap_u32(&o[i], &o[store++]);
+		swap_u32(&o[store], &o[hi]); /* the pivot, in its final place */
+		if (store == k)
+			return;
+		if (k < store)
+			hi = store - 1;
+		else
+			lo = store + 1;
+	}
+}
+
+/* Puts the first k rows of the order in their final place. */
+static void order_upto(struct rows *r, size_t k)
+{
+	if (k > r->n)
+		k = r->n;
+	if (k <= r->ordered)
+		return;
+	/* Settle a page ahead at least, so scrolling down stays cheap. */
+	if (k < 2 * r->ordered)
+		k = 2 * r->ordered < r->n ? 2 * r->ordered : r->n;
+	uint32_t *o = r->order + r->ordered;
+	size_t rest = r->n - r->ordered, want = k - r->ordered;
+	if (want < rest)
+		select_first(r, o, rest, want);
+	qsort_r(o, want, sizeof *o, by_key, r);
+	r->ordered = k;
 }
 
 void rows_sort(struct rows *r, enum row_col col, int invert)
 {
-	sort_col = col;
-	sort_invert = invert;
-	if (r->n > 1) /* an empty table has no array: qsort wants one */
-		qsort(r->v, r->n, sizeof *r->v, by_col);
+	if (r->sorted && r->sort_col == col && r->sort_invert == invert)
+		return;
+	if (col == COL_GROWTH) /* the score is the ranking: every row needs its fit */
+		for (size_t i = 0; i < r->n; i++)
+			analyse(r, i);
+	r->order = xrealloc(r->order, (r->n + 1) * sizeof *r->order);
+	for (size_t i = 0; i < r->n; i++) {
+		r->order[i] = (uint32_t)i;
+		r->v[i].sort_key = col_value(&r->v[i], col);
+	}
+	r->ordered = 0;
+	r->sorted = 1;
+	r->sort_col = col;
+	r->sort_invert = invert;
+}
+
+const struct row *rows_peek(struct rows *r, size_t i)
+{
+	if (!r->sorted)
+		rows_sort(r, COL_LIVE, 0);
+	order_upto(r, i + 1);
+	return &r->v[r->order[i]];
+}
+
+const struct row *rows_get(struct rows *r, size_t i)
+{
+	const struct row *row = rows_peek(r, i);
+	analyse(r, r->order[i]);
+	return row;
 }
 
 void rows_free(struct rows *r)
 {
-	clear_rows(r);
+	strtab_free(&r->strs);
 	free(r->v);
+	free(r->order);
 	free(r->row_of);
+	free(r->row_of_key);
+	free(r->match);
+	free(r->site);
+	free(r->t);
+	free(r->series);
 	memset(r, 0, sizeof *r);
 }

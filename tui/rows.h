@@ -24,33 +24,108 @@ enum group_mode { GROUP_FUNCTION, GROUP_STACK, GROUP_MODULE, GROUP_COUNT };
 enum row_col { COL_LIVE, COL_BLOCKS, COL_GROWTH, COL_ALLOCS_S, COL_TOTAL, COL_COUNT };
 
 struct row {
-	char *label;        /* function, module or stack top; owned */
-	char *where;        /* file:line or module of the top frame; owned, may be "" */
+	const char *label;  /* function, module or stack top; owned by the rows */
+	const char *where;  /* file:line or module of the top frame; may be "" */
 	uint32_t stack;     /* the row's biggest stack (for the detail view) */
 	uint32_t nstacks;   /* stacks in the row */
 	struct lt_counts c; /* at the current snapshot, minus the baseline if any */
 	double allocs_per_s;
+	/* Filled in by rows_get (growth_analyse is most of a rebuild's cost,
+	 * and a view draws a page of the rows, not all of them). */
 	struct growth g;
 	double spark[ROW_SPARK]; /* live bytes, oldest first */
 	int nspark;
+
+	/* rows.c's own */
+	int analysed;      /* g and spark are filled in */
+	uint32_t key;      /* the group's key: interned string, or stack id */
+	uint64_t top_live; /* live bytes of `stack` */
+	uint64_t calls0;   /* allocations at the window's first snapshot */
+	double sort_key;
+};
+
+/* What a struct rows was built from: rows_build skips the work when it is
+ * asked for the same again. */
+struct rows_input {
+	const struct profile *prof;
+	uint64_t generation; /* prof->generation */
+	uint32_t last, window;
+	enum group_mode group;
+	int has_base;
+	uint64_t base_seqno, base_time_ns;
+	char filter[128];
+};
+
+/* The strings rows point to: labels, wheres and group keys, each stored
+ * once, for the life of the rows (or until the profile starts over). */
+struct rows_strtab {
+	char **s;
+	uint32_t n, cap;
+	uint32_t *index; /* open addressing: string index + 1, 0 = empty */
+	size_t mask;
+};
+
+/* What a stack is under the current grouping: string indices + 1 (0: not
+ * described yet). Stacks never change once known, so neither does this. */
+struct rows_site {
+	uint32_t label, where, key;
 };
 
 struct rows {
-	struct row *v;
+	struct row *v; /* in the order built: by stack id of each row's first stack */
 	size_t n, cap;
+	uint32_t *order; /* v's indices in the sort order; the first `ordered` are final */
+	size_t ordered;
+
 	uint32_t *row_of; /* per stack id: row index + 1, 0 = none (scratch) */
 	size_t row_of_cap;
+	uint32_t *row_of_key; /* per group key: row index + 1 (scratch) */
+	size_t row_of_key_cap;
+
+	struct rows_strtab strs;
+	uint8_t *match; /* per string: 0 unknown, 1 no, 2 matches the filter */
+	size_t match_cap;
+	struct rows_site *site; /* per stack id */
+	size_t site_cap;
+	enum group_mode site_group;
+	const struct profile *site_prof;
+	uint64_t site_resets; /* the profile's resets when site was filled */
+
+	double *t;      /* the window's times, seconds from its first snapshot */
+	double *series; /* row i's live bytes over the window: series[i * w ...] */
+	size_t t_cap, series_cap;
+	uint32_t w;
+
+	int built; /* `input` holds what v was built from */
+	struct rows_input input;
+	int sorted; /* order is by sort_col and sort_invert */
+	enum row_col sort_col;
+	int sort_invert;
 };
 
 /* Rebuilds r from snapshots [last - window + 1, last] of p, grouped by g,
  * keeping rows whose label or module contains filter (NULL: all). With
- * base, counts are the change since that snapshot. */
-void rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t window,
-                enum group_mode g, const struct snapshot *base, const char *filter);
+ * base, counts are the change since that snapshot. Returns 1 when it
+ * rebuilt, 0 when r already held exactly that (p's generation unmoved, the
+ * same arguments): then r, its order included, is left as it was.
+ * The rows keep their own copy of the window's series: rows_get works
+ * whatever happens to p afterwards. */
+int rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t window,
+               enum group_mode g, const struct snapshot *base, const char *filter);
 
-/* Sorts by column (largest first unless invert); COL_GROWTH sorts by the
- * growth score, so leaks come first. */
+/* Sorts by column (largest first unless invert; ties by label, then stack
+ * id); COL_GROWTH sorts by the growth score, so leaks come first. Rows
+ * already in that order since the last rebuild are left alone. The order is
+ * settled lazily: rows_get(r, i) puts the rows up to i in their place,
+ * the cost of a page, not of the whole table. */
 void rows_sort(struct rows *r, enum row_col col, int invert);
+
+/* Row i (0 <= i < r->n) in the sort order, with its growth and sparkline. */
+const struct row *rows_get(struct rows *r, size_t i);
+
+/* Row i in the sort order; its growth and sparkline may not be filled in
+ * (for searching labels without analysing every row). */
+const struct row *rows_peek(struct rows *r, size_t i);
 
 void rows_free(struct rows *r);
 

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "source.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -123,10 +124,27 @@ void source_want_interval(struct source *s, uint32_t ms, uint64_t until_ns)
 	bus_armed = 0;
 }
 
+/* Whether /dev/shm holds a segment of our pid other than ours: a readdir
+ * and a name compare per entry, without opening any, so the common case
+ * (no exec) costs no open, fstat and mmap of every segment each poll. */
+static int other_segment(const struct source *s)
+{
+	char prefix[32];
+	int plen = snprintf(prefix, sizeof prefix, LT_SHM_PREFIX "%d.", (int)s->pid);
+	DIR *d = opendir("/dev/shm");
+	int found = 0;
+	if (!d)
+		return 0;
+	for (struct dirent *e; !found && (e = readdir(d));)
+		found = !strncmp(e->d_name, prefix, (size_t)plen) && strcmp(e->d_name, s->rd.name);
+	closedir(d);
+	return found;
+}
+
 int source_follow(struct source *s, struct profile *p)
 {
 	char name[LT_SHM_NAME_MAX], err[256];
-	if (shm_find_by_pid(s->pid, name) < 0 || !strcmp(name, s->rd.name))
+	if (!other_segment(s) || shm_find_by_pid(s->pid, name) < 0 || !strcmp(name, s->rd.name))
 		return 0;
 	struct source next = { .pid = s->pid };
 	if (attach(&next, name, err, sizeof err) < 0 || next.rd.hdr.start_ns < s->rd.hdr.start_ns) {

@@ -73,7 +73,7 @@ void table_draw(struct app *a, int with_verdict)
 		return;
 	}
 	for (int i = 0; i < shown && a->scroll + i < (int)a->rows.n; i++) {
-		const struct row *r = &a->rows.v[a->scroll + i];
+		const struct row *r = rows_get(&a->rows, (size_t)(a->scroll + i));
 		int y = top + i, sel = a->scroll + i == a->selected;
 		enum role role = sel ? ROLE_SELECTED : ROLE_NORMAL;
 		attrset(theme_attr(role));

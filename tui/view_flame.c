@@ -1,8 +1,9 @@
 /* view_flame.c - a terminal flame graph (an icicle: callers on top).
  *
- * The tree is rebuilt from the newest snapshot at every draw: each stack,
- * root frame first, adds its value along its path of function names, so
- * the same function under the same caller is one box. A box's width is its
+ * The tree is built from the newest snapshot, and again only when a new
+ * one comes: each stack, root frame first, adds its value along its path
+ * of function names, so the same function under the same caller is one
+ * box. A box's width is its
  * share of the zoomed root's value. Children sort largest first.
  *
  * Keys: arrows or h j k l move (up to the caller, down to the biggest
@@ -40,6 +41,8 @@ static double rate_span; /* seconds the rate is measured over */
 
 #define RATE_SNAPS 40 /* the rate: over the last 40 snapshots (10 s in the view) */
 
+static void sort_children(int n);
+
 static int new_node(const char *name, int parent)
 {
 	if (nnodes == cap) {
@@ -72,9 +75,21 @@ static const char *frame_name(const struct profile *p, uint64_t addr)
 	return "??";
 }
 
+/* What the tree was built from: the tree is rebuilt (a walk of every
+ * frame of every stack, 1M at 50,000 stacks) only when a snapshot came or
+ * m switched the measure, not at every frame drawn (keys, zoom). */
+static const struct profile *built_prof;
+static uint64_t built_generation;
+static int built_allocs = -1;
+
 static void build(const struct app *a)
 {
 	const struct profile *p = a->prof;
+	if (built_prof == p && built_generation == p->generation && built_allocs == use_allocs)
+		return;
+	built_prof = p;
+	built_generation = p->generation;
+	built_allocs = use_allocs;
 	nnodes = 0;
 	new_node("all", -1);
 	if (!p->nsnaps)
@@ -113,6 +128,7 @@ static void build(const struct app *a)
 			nodes[at].value += v;
 		}
 	}
+	sort_children(0);
 }
 
 /* Sorts each node's children, largest first (insertion sort on the list). */
@@ -195,7 +211,6 @@ void view_flame_draw(struct app *a)
 	int top = ui_top(), bottom = ui_bottom() - 1;
 	char b1[16];
 	build(a);
-	sort_children(0);
 	int zoom = follow(zoom_path, zoom_len);
 	int sel = follow(sel_path, sel_len);
 	/* The selection lives inside the zoomed subtree. */

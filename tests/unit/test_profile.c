@@ -206,11 +206,61 @@ static void test_ticks_and_program(void)
 	profile_free(NULL);
 }
 
+/* The history cap: by count, by bytes of entries, never below the floor;
+ * the oldest go first, and every change moves the generation. */
+static void test_drop_snapshots(void)
+{
+	struct profile *p = profile_new();
+	struct snap_entry e[10];
+	for (uint32_t i = 0; i < 10; i++)
+		e[i] = (struct snap_entry){ .id = i, .c = { .live_bytes = i } };
+	for (uint64_t i = 0; i < 20; i++) {
+		struct snapshot s = { .seqno = i + 1, .n = (uint32_t)(i % 10 + 1), .e = e };
+		CHECK_EQ_U64(profile_add_snapshot(p, &s), 0);
+	}
+	/* 20 snapshots of 1..10, 1..10 entries: 110 entries. */
+	CHECK_EQ_U64(p->snaps_bytes, 110 * sizeof(struct snap_entry));
+	CHECK_EQ_U64(p->generation, 20);
+	CHECK_EQ_U64(profile_drop_snapshots(p, 20, SIZE_MAX, 0), 0);
+	CHECK_EQ_U64(p->generation, 20);
+
+	/* By count: 15 left, seqnos 6 to 20. */
+	CHECK_EQ_U64(profile_drop_snapshots(p, 15, SIZE_MAX, 4), 5);
+	CHECK_EQ_U64(p->nsnaps, 15);
+	CHECK_EQ_U64(p->snaps[0].seqno, 6);
+	CHECK_EQ_U64(p->snaps[14].seqno, 20);
+	CHECK_EQ_U64(p->snaps_bytes, (110 - 15) * sizeof(struct snap_entry));
+	CHECK_EQ_U64(p->generation, 21);
+
+	/* By bytes: the newest whose entries fit 30 (10 + 9 + 8), seqnos 18-20. */
+	CHECK_EQ_U64(profile_drop_snapshots(p, 100, 30 * sizeof(struct snap_entry), 2), 12);
+	CHECK_EQ_U64(p->nsnaps, 3);
+	CHECK_EQ_U64(p->snaps[0].seqno, 18);
+	CHECK_EQ_U64(p->snaps[0].n, 8);
+	CHECK_EQ_U64(snapshot_find(&p->snaps[2], 9)->c.live_bytes, 9);
+	CHECK_EQ_U64(p->snaps_bytes, 27 * sizeof(struct snap_entry));
+
+	/* The floor wins over both caps. */
+	CHECK_EQ_U64(profile_drop_snapshots(p, 0, 0, 2), 1);
+	CHECK_EQ_U64(p->nsnaps, 2);
+	CHECK_EQ_U64(p->snaps[0].seqno, 19);
+	CHECK_EQ_U64(p->snaps_bytes, 19 * sizeof(struct snap_entry));
+
+	/* A reset empties it and still moves the generation on. */
+	uint64_t gen = p->generation;
+	CHECK_EQ_U64(profile_reset(p), 0);
+	CHECK_EQ_U64(p->nsnaps, 0);
+	CHECK_EQ_U64(p->snaps_bytes, 0);
+	CHECK_EQ_U64(p->generation, gen + 1);
+	profile_free(p);
+}
+
 int main(void)
 {
 	test_stacks();
 	test_symbols();
 	test_snapshots();
+	test_drop_snapshots();
 	test_ticks_and_program();
 	return CHECK_DONE();
 }

@@ -7,6 +7,9 @@
 #include "report.h"
 #include "threads.h"
 
+/* Thread snapshots (about one a second) the thread-leak verdict covers. */
+#define TREND_WINDOW 60
+
 static uint64_t age_ms(const struct lt_thread *t, uint64_t now_ns)
 {
 	uint64_t end = t->end_ns ? t->end_ns : now_ns;
@@ -29,11 +32,12 @@ static void write_text(FILE *f, const struct profile *p, const struct thread_sna
 		        ts->untracked);
 	for (uint32_t i = 0; i < tg->n; i++) {
 		const struct thread_group *g = &tg->g[i];
-		fprintf(f, "\n#%u  %u thread%s, %s, %s\n", i + 1, g->count,
+		fprintf(f, "\n#%u  %u thread%s, %s, %s%s\n", i + 1, g->count,
 		        g->count == 1 ? "" : "s", thread_state_name(g->state),
 		        g->wait_stack == LT_STACK_NONE
 		            ? thread_wait_name(g->wait)
-		            : thread_where(p, g->wait_stack, where, sizeof where));
+		            : thread_where(p, g->wait_stack, where, sizeof where),
+		        g->leak ? "; thread leak" : "");
 		if (g->wait == LT_WAIT_SYSCALL)
 			fprintf(f, "    system call %d: not interrupted for its stack\n",
 			        g->members[0]->syscall);
@@ -84,7 +88,8 @@ static void write_json(FILE *f, const struct profile *p, const struct thread_sna
 	        tg->live, ts->ended, ts->created, ts->untracked, ts->n, ts->capture_ns / 1e6);
 	for (uint32_t i = 0; i < tg->n; i++) {
 		const struct thread_group *g = &tg->g[i];
-		fprintf(f, "%s\n  {\"count\": %u, \"state\": ", i ? "," : "", g->count);
+		fprintf(f, "%s\n  {\"count\": %u, \"thread_leak\": %s, \"state\": ", i ? "," : "",
+		        g->count, g->leak ? "true" : "false");
 		report_json_str(f, thread_state_name(g->state));
 		fputs(", \"where\": ", f);
 		report_json_str(f, g->wait_stack == LT_STACK_NONE
@@ -179,6 +184,7 @@ int report_threads_write(FILE *f, const struct profile *p, uint64_t time_ns,
 		return -1;
 	struct thread_groups tg;
 	thread_groups_build(&tg, ts);
+	thread_groups_trend(&tg, p, (uint32_t)(ts - p->tsnaps), TREND_WINDOW);
 	if (format == REPORT_JSON)
 		write_json(f, p, ts, &tg);
 	else if (format == REPORT_FOLDED)

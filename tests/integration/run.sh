@@ -265,7 +265,7 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 			[ "$RC" -eq 0 -a "$HUNG" -eq 0 ]
 		g=$(group tpark '"created_at": "spawn_parked"')
 		check "threads: exactly 5 live threads created at spawn_parked, in one group" \
-			grep -q '^  {"count": 5, "state": "sleeping"' <<<"$g"
+			grep -q '^  {"count": 5, "thread_leak": false, "state": "sleeping"' <<<"$g"
 		check "threads: ... waiting in pthread_cond_wait <- park_forever" \
 			grep -q '"where": "in pthread_cond_wait <- park_forever"' <<<"$g"
 		check "threads: ... with their current stacks through pthread_cond_wait" \
@@ -312,6 +312,25 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 	check "threads folded: the blocked group says why its stack is unknown" \
 		grep -q ';spawn_blocked;\[thread\];\[unknown: blocks signals\] 2$' "$TMP/trec.folded"
 	check "threads folded: 3 lines, one a group" [ "$(wc -l <"$TMP/trec.folded")" -eq 3 ]
+
+	check "threads recorded: 5 parked at once and held are no thread leak" \
+		grep -q '"count": 5, "thread_leak": false' <<<"$g"
+
+	# The demo parks one more worker every 5 s, never to wake: over 12 s,
+	# 3 of them, a group whose count keeps rising, a thread leak; main,
+	# always one, is not.
+	watch 30 /dev/null "$TMP/tdemo.err" "$LEAKTOP" record -q -o "$TMP/tdemo.lkt" -- \
+		"$BUILD/targets/demo" 12
+	"$LEAKTOP" report "$TMP/tdemo.lkt" --threads --format json >"$TMP/tdemo.json" 2>&1
+	g=$(group tdemo '"created_at": "start_parked_worker"')
+	check "thread leak: demo's 3 parked workers, rising one every 5 s, are a thread leak" \
+		grep -q '^  {"count": 3, "thread_leak": true, .*"where": "in pthread_cond_wait <- parked_worker"' <<<"$g"
+	g=$(group tdemo '"created_at": "\[not seen created\]"')
+	check "thread leak: main is not" grep -q '^  {"count": 1, "thread_leak": false' <<<"$g"
+	"$LEAKTOP" report "$TMP/tdemo.lkt" --threads >"$TMP/tdemo.txt" 2>&1
+	check "thread leak: text says it on the group's line" \
+		grep -q '^#1  3 threads, sleeping, in pthread_cond_wait <- parked_worker; thread leak$' \
+		"$TMP/tdemo.txt"
 
 	# 2,000 short-lived threads: all counted, the registry stays bounded.
 	if start_ready tmany "$BUILD/targets/threads_many" 2000 3000; then

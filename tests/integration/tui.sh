@@ -106,8 +106,8 @@ check "growth view: the big stable block is called stable (${big:-not shown})" \
 	sh -c 'echo "$1" | grep -q "^stable "' sh "$big"
 
 # --- every view at 80x24 ------------------------------------------------------
-$T send-keys -t run t
-expect_screen run 3 'LIVE +BLOCKS +GROWTH/s +ALLOCS/s +TOTAL' "top view: t shows its columns"
+$T send-keys -t run a
+expect_screen run 3 'LIVE +BLOCKS +GROWTH/s +ALLOCS/s +TOTAL' "top view: a shows its columns"
 expect_screen run 3 'F1Help TabView' "footer: the keys, as htop shows its function keys"
 $T send-keys -t run f
 expect_screen run 3 'flame of live bytes' "flame view: f opens it"
@@ -141,16 +141,45 @@ expect_screen run 3 'flame of allocations/s  selected: leak_request_buffer  (9|1
 	"flame view: m shows the allocation rate, the leak's 10/s"
 expect_screen run 3 '^cache_store' "flame view: ... where the cache, 160 allocations/s, is widest"
 $T send-keys -t run m
-$T send-keys -t run t l # in the flame view l moves right (hjkl)
+# t: the threads, grouped. The demo parks one more worker every 5 s, from
+# start_parked_worker, in pthread_cond_wait: one group whose count is the
+# header's thread count less main and the probe's publisher.
+$T send-keys -t run t
+expect_screen run 3 'THREADS +STATE +TREND +VERDICT +WHERE' "threads view: t opens it"
+# (At 80 columns the creator is cut: start_parked_worker shows at 200.)
+expect_screen run 3 '^ +[0-9]+ sleeping .*in pthread_cond_wait <- parked_worker +< +s' \
+	"threads view: the parked workers, one group: where they wait and where they were made"
+expect_screen run 3 '^ +1 sleeping .*in clock_nanosleep +< +\[not seen created\]' \
+	"threads view: main, asleep in clock_nanosleep between ticks"
+parked_is_threads_less_two()
+{
+	local s n total
+	s=$(screen run)
+	n=$(sed -n 's/^ *\([0-9]*\) sleeping .*parked_worker.*/\1/p' <<<"$s")
+	total=$(sed -n 's/.* threads \([0-9]*\) .*/\1/p' <<<"$s" | head -n 1)
+	[ -n "$n" ] && [ -n "$total" ] && [ "$n" -eq $((total - 2)) ]
+}
+for _ in $(seq 20); do parked_is_threads_less_two && break; sleep 0.3; done
+check "threads view: the group holds every parked worker (header's threads less 2)" \
+	parked_is_threads_less_two
+expect_screen run 8 '^ +[0-9]+ sleeping .* leak +in pthread_cond_wait <- parked_worker' \
+	"threads view: the parked workers, piling up, are a thread leak"
+$T send-keys -t run Home Enter
+expect_screen run 3 '^ +[0-9]+ +demo +sleeping +[0-9]+:[0-9]{2} +futex' \
+	"threads view: Enter lists the group's threads (tid, name, state, age, wait channel)"
+expect_screen run 3 '^ +parked_worker +tests/targets/demo\.c:[0-9]+' \
+	"threads view: ... and their current stack, with file:line"
+$T send-keys -t run Escape
+$T send-keys -t run a l # in the flame view l moves right (hjkl)
 expect_screen run 3 'log: leaktop\.demo\.[0-9]+\.log' "log view: l shows the program's log file"
 expect_screen run 3 'demo: tick' "log view: shows the program's output"
-$T send-keys -t run t Enter
+$T send-keys -t run a Enter
 expect_screen run 3 '^stack [0-9]+' "detail view: Enter opens the selected row's stack"
 expect_screen run 3 'tests/targets/demo\.c:[0-9]+' "detail view: frames with file:line"
 $T send-keys -t run Escape '?'
 expect_screen run 3 'F6  <  >' "help view: ? lists every key"
-$T send-keys -t run Escape Tab
-expect_screen run 3 'VERDICT' "Tab: from top to growth"
+$T send-keys -t run Escape a Tab
+expect_screen run 3 'VERDICT +LIVE' "Tab: from top to growth"
 $T send-keys -t run BTab
 expect_screen run 3 'LIVE +BLOCKS' "Shift-Tab: back to top"
 
@@ -166,8 +195,9 @@ each_view()
 {
 	local size=$1 nl=$2 key re what
 	for v in "g|VERDICT +LIVE +GROWTH/s|growth" "f|flame of live bytes|flame" \
-		"t l|log: leaktop\.demo|log" "t Enter|^stack [0-9]+|detail" \
-		"Escape ?|F6  <  >|help" "Escape t|LIVE +BLOCKS|top"; do
+		"a l|log: leaktop\.demo|log" "a Enter|^stack [0-9]+|detail" \
+		"Escape ?|F6  <  >|help" "Escape t|THREADS +STATE|threads" \
+		"a|LIVE +BLOCKS|top"; do
 		key=${v%%|*} re=${v#*|} what=${re#*|} re=${re%|*}
 		# shellcheck disable=SC2086 # key holds several keys
 		$T send-keys -t run $key
@@ -178,6 +208,10 @@ each_view()
 	done
 }
 each_view 200x60 60
+$T send-keys -t run t
+expect_screen run 3 'parked_worker +< +start_parked_worker' \
+	"200x60: the threads view names the creator in full"
+$T send-keys -t run a
 $T resize-window -t run -x 60 -y 20
 expect_screen run 3 'terminal too small' "resize to 60x20: says the terminal is too small"
 $T resize-window -t run -x 80 -y 24

@@ -237,6 +237,7 @@ static void poll_threads(struct source *s, struct profile *p)
 		.ended = h.ended,
 		.untracked = h.untracked,
 		.capture_ns = h.capture_ns,
+		.reused_live_bytes = h.reused_live_bytes,
 		.n = h.nthreads,
 		.t = s->threads,
 		.nsites = h.nsites,

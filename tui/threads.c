@@ -46,9 +46,12 @@ void thread_groups_build(struct thread_groups *out, const struct thread_snap *ts
 	for (uint32_t i = 0; i < ts->n; i++) {
 		if (ts->t[i].status == LT_THREAD_LIVE)
 			live[nlive++] = &ts->t[i];
-		else if (ts->t[i].status == LT_THREAD_ENDED)
+		else if (ts->t[i].status == LT_THREAD_ENDED) {
 			out->ended++;
+			out->ended_live_bytes += ts->t[i].live_bytes;
+		}
 	}
+	out->ended_live_bytes += ts->reused_live_bytes;
 	out->live = nlive;
 	if (!nlive) {
 		free(live);
@@ -66,9 +69,11 @@ void thread_groups_build(struct thread_groups *out, const struct thread_snap *ts
 		g->wait_stack = live[i]->wait_stack;
 		g->wait = live[i]->wait;
 		g->state = live[i]->state;
-		for (uint32_t k = i + 1; k < j; k++)
+		for (uint32_t k = i; k < j; k++) {
 			if (live[k]->state != g->state)
 				g->state = '*';
+			g->live_bytes += live[k]->live_bytes;
+		}
 		g->count = j - i;
 		g->members = live + i;
 		i = j;

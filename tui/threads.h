@@ -19,6 +19,7 @@ struct thread_group {
 	uint8_t wait;          /* enum lt_wait of the members, when wait_stack is none */
 	char state;            /* the members' state when they agree, else '*' */
 	uint32_t count;
+	uint64_t live_bytes;              /* the members' live bytes, summed */
 	const struct lt_thread **members; /* count of them, by tid */
 	/* From thread_groups_trend: the group's count in each thread snapshot
 	 * of the window, oldest first, and growth.c's fit to it. */
@@ -32,8 +33,9 @@ struct thread_groups {
 	struct thread_group *g;       /* largest first */
 	const struct lt_thread **all; /* the live threads; groups are runs of it */
 	uint32_t n;
-	uint32_t live, ended; /* threads in the snapshot */
-	double *series_block; /* every group's series, one allocation */
+	uint32_t live, ended;      /* threads in the snapshot */
+	uint64_t ended_live_bytes; /* still live, allocated by threads that ended */
+	double *series_block;      /* every group's series, one allocation */
 };
 
 /* Groups the live threads of ts. Never fails (dies when out of memory). */

@@ -1,7 +1,9 @@
 /* view_threads.c - the threads, grouped as pprof groups goroutines.
  *
  * One row a group of live threads that share a creation stack and a
- * current stack: how many, their state, a sparkline of the count over the
+ * current stack: how many, their state (htop's letter: R running, S
+ * sleeping, D disk wait, T stopped; * when they differ), the live bytes
+ * they allocated, a sparkline of the count over the
  * last 60 thread snapshots (one a second), the verdict (a thread leak is a
  * group whose count keeps rising while its members stay blocked), where
  * they wait and where they were created. Enter expands the selected group:
@@ -18,6 +20,7 @@
 
 #define TREND_WINDOW 60
 #define SPARK_W      10
+#define COL_TREND    17 /* after count, state (htop's letter) and live bytes */
 
 /* Whether group g is the one the user expanded (keys survive a rebuild). */
 static int is_open(const struct app *a, const struct thread_group *g)
@@ -35,9 +38,11 @@ static void draw_members(struct app *a, const struct thread_group *g, int *y, in
 		const struct lt_thread *t = g->members[k];
 		uint64_t age = now_ns > t->start_ns ? (now_ns - t->start_ns) / 1000000000ull : 0;
 		mvhline(*y, 0, ' ', COLS);
-		mvprintw(*y, 4, "%7d  %-15s %-9s %4llu:%02llu  %.*s", t->tid, t->name,
-		         thread_state_name(t->state), (unsigned long long)(age / 60),
-		         (unsigned long long)(age % 60), COLS > 52 ? COLS - 52 : 0, t->wchan);
+		char live[16];
+		ui_bytes(live, sizeof live, (double)t->live_bytes);
+		mvprintw(*y, 4, "%7d  %-15s %-9s %6s %4llu:%02llu  %.*s", t->tid, t->name,
+		         thread_state_name(t->state), live, (unsigned long long)(age / 60),
+		         (unsigned long long)(age % 60), COLS > 59 ? COLS - 59 : 0, t->wchan);
 	}
 	const struct prof_stack *stk =
 	    g->wait_stack == LT_STACK_NONE ? NULL : profile_stack(a->prof, g->wait_stack);
@@ -64,8 +69,8 @@ void view_threads_draw(struct app *a)
 		thread_groups_trend(&tg, a->prof, a->prof->ntsnaps - 1, TREND_WINDOW);
 	attrset(theme_attr(ROLE_TABLE_HEADER));
 	mvhline(top - 1, 0, ' ', COLS);
-	mvprintw(top - 1, 0, "%7s %-9s %-*s %-7s %s", "THREADS", "STATE", SPARK_W, "TREND",
-	         "VERDICT", "WHERE  <  CREATED AT");
+	mvprintw(top - 1, 0, "%7s %s %6s %-*s %-7s %s", "THREADS", "S", "LIVE", SPARK_W, "TREND",
+	         "VERDICT", "WHERE < CREATED AT");
 	attrset(theme_attr(ROLE_NORMAL));
 	if (!ts) {
 		mvprintw(top + 1, 2, "waiting for the first thread snapshot...");
@@ -89,7 +94,9 @@ void view_threads_draw(struct app *a)
 		enum role role = sel ? ROLE_SELECTED : ROLE_NORMAL;
 		attrset(theme_attr(role));
 		mvhline(y, 0, ' ', COLS);
-		mvprintw(y, 0, "%7u %-9s ", g->count, thread_state_name(g->state));
+		char live[16];
+		ui_bytes(live, sizeof live, (double)g->live_bytes);
+		mvprintw(y, 0, "%7u %c %6s ", g->count, g->state, live);
 		if (!sel)
 			attrset(theme_attr(ROLE_SPARK));
 		/* The whole window in SPARK_W columns, each its bin's highest. */
@@ -102,11 +109,11 @@ void view_threads_draw(struct app *a)
 			for (uint32_t k = from + 1; k < to; k++)
 				col[c] = g->series[k] > col[c] ? g->series[k] : col[c];
 		}
-		ui_spark(y, 18, col, ncol, SPARK_W, a->utf8);
+		ui_spark(y, COL_TREND, col, ncol, SPARK_W, a->utf8);
 		attrset(theme_attr(sel ? role : g->leak ? ROLE_LEAK : ROLE_STABLE));
-		mvprintw(y, 18 + SPARK_W + 1, "%-7s ", g->leak ? "leak" : "");
+		mvprintw(y, COL_TREND + SPARK_W + 1, "%-7s ", g->leak ? "leak" : "");
 		attrset(theme_attr(role));
-		int x = 18 + SPARK_W + 9, room = COLS - x;
+		int x = COL_TREND + SPARK_W + 9, room = COLS - x;
 		if (room > 0) {
 			const char *w =
 			    g->wait_stack == LT_STACK_NONE
@@ -116,8 +123,8 @@ void view_threads_draw(struct app *a)
 			int used = (int)strlen(w);
 			if (!sel)
 				attrset(theme_attr(ROLE_DIM));
-			if (used + 5 < room)
-				printw("  <  %.*s", room - used - 5,
+			if (used + 3 < room)
+				printw(" < %.*s", room - used - 3,
 				       thread_creator_name(a->prof, g->create_stack, made,
 				                           sizeof made));
 		}

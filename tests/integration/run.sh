@@ -265,7 +265,9 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 			[ "$RC" -eq 0 -a "$HUNG" -eq 0 ]
 		g=$(group tpark '"created_at": "spawn_parked"')
 		check "threads: exactly 5 live threads created at spawn_parked, in one group" \
-			grep -q '^  {"count": 5, "thread_leak": false, "state": "sleeping"' <<<"$g"
+			grep -q '^  {"count": 5, "thread_leak": false, "live_bytes": 320, "state": "sleeping"' <<<"$g"
+		check "threads: ... each holding its 64-byte session, counted to the thread that made it" \
+			[ "$(grep -o '"live_bytes": 64,' <<<"$g" | wc -l)" -eq 5 ]
 		check "threads: ... waiting in pthread_cond_wait <- park_forever" \
 			grep -q '"where": "in pthread_cond_wait <- park_forever"' <<<"$g"
 		check "threads: ... with their current stacks through pthread_cond_wait" \
@@ -275,18 +277,22 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 				grep -q "\"name\": \"parked-$i\"" <<<"$g"
 		done
 		g=$(group tpark '"created_at": "spawn_blocked"')
+		check "threads: the blocked group holds 128 bytes, 64 a thread" \
+			grep -q '"count": 2, "thread_leak": false, "live_bytes": 128,' <<<"$g"
 		check "threads: 2 threads that block every signal: stacks unknown, said why" \
 			grep -q '^  {"count": 2, .*"stack": "unknown: blocks signals".*"wait_frames": \[\]' <<<"$g"
 		check "threads: 3 joined threads ended, counted at spawn_finishing" \
 			grep -q '{"created": 3, "ended": 3, "created_at": "spawn_finishing"' "$TMP/tpark.json"
 		check "threads: 8 live, 3 ended, 11 created" \
 			grep -q '"live": 8, "ended": 3, "created": 11, "untracked": 0' "$TMP/tpark.json"
+		check "threads: ended threads still hold the 100 bytes main kept, not the 200 it freed" \
+			grep -q '"ended_live_bytes": 100,' "$TMP/tpark.json"
 		g=$(group tpark '"created_at": "\[not seen created\]"')
 		check "threads: main, in nanosleep, named by its pc, not interrupted" \
 			grep -q '"count": 1, .*"where": "in clock_nanosleep", "stack": "in a system call' <<<"$g"
 		"$LEAKTOP" report -p "$RPID" --threads >"$TMP/tpark.txt" 2>&1
 		check "threads: text: one line for the parked group" \
-			grep -q '^#1  5 threads, sleeping, in pthread_cond_wait <- park_forever$' "$TMP/tpark.txt"
+			grep -q '^#1  5 threads, 320 bytes live, sleeping, in pthread_cond_wait <- park_forever$' "$TMP/tpark.txt"
 		wait "$RJOB"
 		rc=$?
 		check "threads: the probe's signals never cut main's nanosleep short (exit $rc)" \
@@ -314,7 +320,7 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 	check "threads folded: 3 lines, one a group" [ "$(wc -l <"$TMP/trec.folded")" -eq 3 ]
 
 	check "threads recorded: 5 parked at once and held are no thread leak" \
-		grep -q '"count": 5, "thread_leak": false' <<<"$g"
+		grep -q '"count": 5, "thread_leak": false, "live_bytes": 320,' <<<"$g"
 
 	# The demo parks one more worker every 5 s, never to wake: over 12 s,
 	# 3 of them, a group whose count keeps rising, a thread leak; main,
@@ -324,12 +330,12 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 	"$LEAKTOP" report "$TMP/tdemo.lkt" --threads --format json >"$TMP/tdemo.json" 2>&1
 	g=$(group tdemo '"created_at": "start_parked_worker"')
 	check "thread leak: demo's 3 parked workers, rising one every 5 s, are a thread leak" \
-		grep -q '^  {"count": 3, "thread_leak": true, .*"where": "in pthread_cond_wait <- parked_worker"' <<<"$g"
+		grep -q '^  {"count": 3, "thread_leak": true, "live_bytes": 768, .*"where": "in pthread_cond_wait <- parked_worker"' <<<"$g"
 	g=$(group tdemo '"created_at": "\[not seen created\]"')
 	check "thread leak: main is not" grep -q '^  {"count": 1, "thread_leak": false' <<<"$g"
 	"$LEAKTOP" report "$TMP/tdemo.lkt" --threads >"$TMP/tdemo.txt" 2>&1
 	check "thread leak: text says it on the group's line" \
-		grep -q '^#1  3 threads, sleeping, in pthread_cond_wait <- parked_worker; thread leak$' \
+		grep -q '^#1  3 threads, 768 bytes live, sleeping, in pthread_cond_wait <- parked_worker; thread leak$' \
 		"$TMP/tdemo.txt"
 
 	# 2,000 short-lived threads: all counted, the registry stays bounded.
@@ -339,7 +345,7 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		check "threads: 2,000 short-lived threads, all counted as ended at spawn_wave" \
 			grep -q '{"created": 2000, "ended": 2000, "created_at": "spawn_wave"' "$TMP/tmany.json"
 		check "threads: ... the registry bounded at 1,024 entries: main and the 1,023 latest ended" \
-			grep -q '"live": 1, "ended": 2000, "created": 2001, "untracked": 0, "slots": 1024' \
+			grep -q '"live": 1, "ended": 2000, "created": 2001, "untracked": 0, "slots": 1024, "ended_live_bytes": 0,' \
 			"$TMP/tmany.json"
 		kill "$RJOB" 2>/dev/null
 		wait "$RJOB" 2>/dev/null

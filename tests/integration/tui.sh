@@ -145,28 +145,28 @@ $T send-keys -t run m
 # start_parked_worker, in pthread_cond_wait: one group whose count is the
 # header's thread count less main and the probe's publisher.
 $T send-keys -t run t
-expect_screen run 3 'THREADS +STATE +TREND +VERDICT +WHERE' "threads view: t opens it"
+expect_screen run 3 'THREADS +S +LIVE +TREND +VERDICT +WHERE' "threads view: t opens it"
 # (At 80 columns the creator is cut: start_parked_worker shows at 200.)
-expect_screen run 3 '^ +[0-9]+ sleeping .*in pthread_cond_wait <- parked_worker +< +s' \
+expect_screen run 3 '^ +[0-9]+ S +[0-9.]+[BK] .*in pthread_cond_wait <- parked_worker < s' \
 	"threads view: the parked workers, one group: where they wait and where they were made"
-expect_screen run 3 '^ +1 sleeping .*in clock_nanosleep +< +\[not seen created\]' \
+expect_screen run 3 '^ +1 S +[0-9.]+[KM]? .*in clock_nanosleep < \[not seen created\]' \
 	"threads view: main, asleep in clock_nanosleep between ticks"
 parked_is_threads_less_two()
 {
 	local s n total
 	s=$(screen run)
-	n=$(sed -n 's/^ *\([0-9]*\) sleeping .*parked_worker.*/\1/p' <<<"$s")
+	n=$(sed -n 's/^ *\([0-9]*\) S .*parked_worker.*/\1/p' <<<"$s")
 	total=$(sed -n 's/.* threads \([0-9]*\) .*/\1/p' <<<"$s" | head -n 1)
 	[ -n "$n" ] && [ -n "$total" ] && [ "$n" -eq $((total - 2)) ]
 }
 for _ in $(seq 20); do parked_is_threads_less_two && break; sleep 0.3; done
 check "threads view: the group holds every parked worker (header's threads less 2)" \
 	parked_is_threads_less_two
-expect_screen run 8 '^ +[0-9]+ sleeping .* leak +in pthread_cond_wait <- parked_worker' \
+expect_screen run 8 '^ +[0-9]+ S .* leak +in pthread_cond_wait <- parked_worker' \
 	"threads view: the parked workers, piling up, are a thread leak"
 $T send-keys -t run Home Enter
-expect_screen run 3 '^ +[0-9]+ +demo +sleeping +[0-9]+:[0-9]{2} +futex' \
-	"threads view: Enter lists the group's threads (tid, name, state, age, wait channel)"
+expect_screen run 3 '^ +[0-9]+ +demo +sleeping +256B +[0-9]+:[0-9]{2} +futex' \
+	"threads view: Enter lists the group's threads (tid, name, state, its 256 live bytes, age, wait channel)"
 expect_screen run 3 '^ +parked_worker +tests/targets/demo\.c:[0-9]+' \
 	"threads view: ... and their current stack, with file:line"
 $T send-keys -t run Escape
@@ -196,7 +196,7 @@ each_view()
 	local size=$1 nl=$2 key re what
 	for v in "g|VERDICT +LIVE +GROWTH/s|growth" "f|flame of live bytes|flame" \
 		"a l|log: leaktop\.demo|log" "a Enter|^stack [0-9]+|detail" \
-		"Escape ?|F6  <  >|help" "Escape t|THREADS +STATE|threads" \
+		"Escape ?|F6  <  >|help" "Escape t|THREADS +S +LIVE|threads" \
 		"a|LIVE +BLOCKS|top"; do
 		key=${v%%|*} re=${v#*|} what=${re#*|} re=${re%|*}
 		# shellcheck disable=SC2086 # key holds several keys
@@ -209,7 +209,7 @@ each_view()
 }
 each_view 200x60 60
 $T send-keys -t run t
-expect_screen run 3 'parked_worker +< +start_parked_worker' \
+expect_screen run 3 'parked_worker < start_parked_worker' \
 	"200x60: the threads view names the creator in full"
 $T send-keys -t run a
 $T resize-window -t run -x 60 -y 20

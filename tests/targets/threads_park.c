@@ -6,7 +6,9 @@
  * 64-byte session from park_forever and wait on a condition variable that
  * nobody signals. spawn_blocked starts BLOCKED threads named "blocked-I"
  * that block every signal and park the same way. spawn_finishing starts
- * FINISHED threads that allocate and free and end; main joins them. When
+ * FINISHED threads that allocate and free, hand a 100-byte block from
+ * handoff to main, and end; main joins them, frees every handed block but
+ * the first, and keeps that one: 100 bytes ended threads still hold. When
  * every parked thread is waiting, main prints "ready" (and, when HOLD_MS is not 0, "ready PID" on
  * stderr) and sleeps HOLD_MS, then exits with the parked threads still parked: status 0, or 3 when
  * the sleep was cut short (a signal handler interrupting nanosleep, which the probe must never
@@ -17,6 +19,7 @@
  * exit: 0
  * expect: park_forever live_bytes=448 live_blocks=7 alloc_calls=7
  * expect: finish_work live_bytes=0 live_blocks=0 alloc_calls=3
+ * expect: handoff live_bytes=100 live_blocks=1 alloc_calls=3
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -64,12 +67,19 @@ __attribute__((noinline)) static void finish_work(void)
 	free(p);
 }
 
+__attribute__((noinline)) static void *handoff(void)
+{
+	return malloc(100);
+}
+
 static void *finishing_main(void *arg)
 {
 	(void)arg;
 	finish_work();
-	return NULL;
+	return handoff();
 }
+
+static void *volatile kept;
 
 /* Names thread t "PREFIX-SLOT" and detaches it. */
 static void name(pthread_t t, const char *prefix, long slot)
@@ -108,11 +118,16 @@ __attribute__((noinline)) static void spawn_finishing(int n)
 {
 	for (int i = 0; i < n; i++) {
 		pthread_t t;
+		void *block;
 		if (pthread_create(&t, NULL, finishing_main, NULL)) {
 			perror("pthread_create");
 			exit(1);
 		}
-		pthread_join(t, NULL);
+		pthread_join(t, &block);
+		if (i == 0)
+			kept = block; /* freed by nobody: its thread ended holding it */
+		else
+			free(block); /* freed by main, not by the thread that made it */
 	}
 }
 

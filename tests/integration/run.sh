@@ -283,8 +283,14 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 			grep -q '^  {"count": 2, .*"stack": "unknown: blocks signals".*"wait_frames": \[\]' <<<"$g"
 		check "threads: 3 joined threads ended, counted at spawn_finishing" \
 			grep -q '{"created": 3, "ended": 3, "created_at": "spawn_finishing"' "$TMP/tpark.json"
-		check "threads: 8 live, 3 ended, 11 created" \
-			grep -q '"live": 8, "ended": 3, "created": 11, "untracked": 0' "$TMP/tpark.json"
+		check "threads: 10 live, 3 ended, 13 created" \
+			grep -q '"live": 10, "ended": 3, "created": 13, "untracked": 0' "$TMP/tpark.json"
+		g=$(group tpark '"name": "reader"')
+		check "threads: a thread in read (restarts after a handler): signalled, its full stack" \
+			grep -q '"where": "in read <- wait_on_pipe", "stack": "ok"' <<<"$g"
+		g=$(group tpark '"name": "poller"')
+		check "threads: a thread in poll (EINTR after a handler): not signalled, its pc only" \
+			grep -q '"where": "in __poll", "stack": "in a system call a signal would cut short: not asked", "syscall": 7,' <<<"$g"
 		check "threads: ended threads still hold the 100 bytes main kept, not the 200 it freed" \
 			grep -q '"ended_live_bytes": 100,' "$TMP/tpark.json"
 		g=$(group tpark '"created_at": "\[not seen created\]"')
@@ -295,7 +301,7 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 			grep -q '^#1  5 threads, 320 bytes live, sleeping, in pthread_cond_wait <- park_forever$' "$TMP/tpark.txt"
 		wait "$RJOB"
 		rc=$?
-		check "threads: the probe's signals never cut main's nanosleep short (exit $rc)" \
+		check "threads: the probe's signals cut no call short: nanosleep, read, poll (exit $rc; 3, 4, 5 if one was)" \
 			[ "$rc" -eq 0 ]
 	else
 		bad "threads: threads_park printed ready ($(head -c 200 "$TMP/tpark.err"))"
@@ -306,8 +312,8 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 	watch 20 "$TMP/trec.out" "$TMP/trec.err" \
 		"$LEAKTOP" record -q -o "$TMP/trec.lkt" -- "$BUILD/targets/threads_park" 5 2 3 1500
 	"$LEAKTOP" report "$TMP/trec.lkt" --threads --format json >"$TMP/trec.json" 2>&1
-	check "threads recorded: the file's last thread snapshot has 8 live, 3 ended, 11 created" \
-		grep -q '"live": 8, "ended": 3, "created": 11' "$TMP/trec.json"
+	check "threads recorded: the file's last thread snapshot (at exit) has 8 live, 5 ended, 13 created" \
+		grep -q '"live": 8, "ended": 5, "created": 13' "$TMP/trec.json"
 	g=$(group trec '"created_at": "spawn_parked"')
 	check "threads recorded: 5 at spawn_parked, in pthread_cond_wait <- park_forever" \
 		grep -q '^  {"count": 5, .*"where": "in pthread_cond_wait <- park_forever"' <<<"$g"

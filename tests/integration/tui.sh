@@ -183,6 +183,70 @@ expect_screen run 3 'VERDICT +LIVE' "Tab: from top to growth"
 $T send-keys -t run BTab
 expect_screen run 3 'LIVE +BLOCKS' "Shift-Tab: back to top"
 
+# --- the top table's keys -------------------------------------------------------
+# As htop's: sort column (F6 < >), invert (I), search (/), filter (F4 \),
+# grouping (G), pause (space), refresh (+ -), baseline (b B). Each checked by
+# what the screen shows after it.
+TOP_HDR='LIVE +BLOCKS +GROWTH/s'
+$T send-keys -t run a
+expect_screen run 3 "$TOP_HDR" "keys: the top table"
+check "sort: by live bytes first, the 2 MiB config table heads it" \
+	sh -c 'echo "$1" | grep -q load_config_table' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run '>' '>' '>' # LIVE -> BLOCKS -> GROWTH/s -> ALLOCS/s
+sleep 0.5
+check "sort: > three times, by allocations/s: the cache (160/s) heads it" \
+	sh -c 'echo "$1" | grep -q cache_store' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run I
+sleep 0.5
+check "sort: I inverts it: the cache is no longer first" \
+	sh -c '! echo "$1" | grep -q cache_store' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run I '<' '<' '<' # back to live bytes, largest first
+sleep 0.5
+check "sort: < three times, back to live bytes" \
+	sh -c 'echo "$1" | grep -q load_config_table' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run '\'
+expect_screen run 3 'filter \(function or module, empty clears\):' "filter: \\ asks for it"
+$T send-keys -t run cache Enter
+sleep 0.5
+rows=$(screen run | awk -v h="$TOP_HDR" 'found && /[0-9]/ && !/F1Help/ { n++ } $0 ~ h { found = 1 } END { print n + 0 }')
+check "filter: 'cache': one row left, cache_store ($rows rows)" \
+	sh -c '[ "$1" -eq 1 ] && echo "$2" | grep -q cache_store' sh "$rows" "$(first_row run "$TOP_HDR")"
+$T send-keys -t run F4 # the prompt shows the filter: erase it, and an empty line clears
+for _ in 1 2 3 4 5 6; do $T send-keys -t run BSpace; done
+$T send-keys -t run Enter
+sleep 0.5
+check "filter: F4 and an empty line clear it: the config table is back on top" \
+	sh -c 'echo "$1" | grep -q load_config_table' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run / leak_req Enter Enter
+expect_screen run 3 '^stack [0-9]+' "search: / leak_req selects its row; Enter opens it"
+expect_screen run 3 '^ +0 leak_request_buffer +tests/targets/demo\.c' \
+	"search: ... and it is the leak's stack"
+$T send-keys -t run Escape G
+expect_screen run 3 'group stack' "G: grouped by full stack (the header says so)"
+$T send-keys -t run G
+expect_screen run 3 'group module' "G: by module"
+expect_screen run 3 '(^| )demo( |$)' "G: by module, the demo's own module is a row"
+$T send-keys -t run G
+expect_screen run 3 'group function' "G: back to by function"
+$T send-keys -t run Space
+expect_screen run 3 '\[PAUSED\]' "space: pauses (the header says so)"
+$T send-keys -t run Space
+expect_screen run 3 'refresh 1\.0s  *$|refresh 1\.0s$' "space: resumes"
+$T send-keys -t run +
+expect_screen run 3 'refresh 0\.5s' "+: refreshes twice as often"
+$T send-keys -t run - -
+expect_screen run 3 'refresh 2\.0s' "-: half as often"
+$T send-keys -t run +
+$T send-keys -t run b
+expect_screen run 3 '\[vs BASELINE\]' "b: the tables show the change since now"
+sleep 1.5
+check "b: the 2 MiB config table has not changed since: no longer on top" \
+	sh -c '! echo "$1" | grep -q load_config_table' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run B
+sleep 1.5
+check "B: clears it: the config table is back on top" \
+	sh -c 'echo "$1" | grep -q load_config_table' sh "$(first_row run "$TOP_HDR")"
+
 # --- resize ------------------------------------------------------------------
 $T resize-window -t run -x 200 -y 60
 expect_screen run 3 'leak_request_buffer' "resize to 200x60: the table redraws"

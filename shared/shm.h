@@ -80,6 +80,15 @@ struct lt_counts {
 	uint64_t free_calls;  /* frees of blocks from this stack */
 };
 
+static inline void lt_counts_add(struct lt_counts *to, const struct lt_counts *c)
+{
+	to->live_bytes += c->live_bytes;
+	to->live_blocks += c->live_blocks;
+	to->alloc_calls += c->alloc_calls;
+	to->alloc_bytes += c->alloc_bytes;
+	to->free_calls += c->free_calls;
+}
+
 /* Page 0. The probe writes every field above `state` once, before it stores
  * LT_STATE_RUNNING with release; a reader that loads `state` with acquire and
  * sees anything but STARTING may read them. */

@@ -344,6 +344,49 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		grep -q '^#1  3 threads, 768 bytes live, sleeping, in pthread_cond_wait <- parked_worker; thread leak$' \
 		"$TMP/tdemo.txt"
 
+	# diff: demo 4 (growth.lkt) against demo 12, two processes, matched by
+	# names. At exit: the leak holds 40 and 120 blocks of 4 KiB; 1 and 3
+	# workers are parked; the cache, 160 entries of 2 KiB after 4 s, is
+	# empty after 12 (flushed at tick 120).
+	"$LEAKTOP" diff "$TMP/growth.lkt" "$TMP/tdemo.lkt" --format json >"$TMP/diff.json" 2>&1
+	diff_line()
+	{
+		grep '^  {"live_bytes"' "$TMP/diff.json" | grep -m 1 "\"func\": \"$1\""
+	}
+	check "diff: leak_request_buffer +327680 bytes, +80 blocks, +80 allocations, across two runs" \
+		grep -q '"live_bytes": 327680, "live_blocks": 80, "alloc_calls": 80,' <<<"$(diff_line leak_request_buffer)"
+	check "diff: ... and it comes first" \
+		grep -q '"func": "leak_request_buffer"' <<<"$(grep -m 1 '^  {"live_bytes"' "$TMP/diff.json")"
+	check "diff: the emptied cache, -327680 bytes, -160 blocks" \
+		grep -q '"live_bytes": -327680, "live_blocks": -160,' <<<"$(diff_line cache_store)"
+	check "diff: the 2 MiB config table did not change: not listed" \
+		sh -c '[ -z "$1" ]' sh "$(diff_line load_config_table)"
+	check "diff: the parked workers' group grew by 2 threads (1 -> 3), 512 bytes more" \
+		grep -q '{"count": 2, "base_count": 1, "new_count": 3, "live_bytes": 512, "where": "in pthread_cond_wait <- parked_worker", "created_at": "start_parked_worker"}' \
+		"$TMP/diff.json"
+	"$LEAKTOP" diff "$TMP/growth.lkt" "$TMP/tdemo.lkt" >"$TMP/diff.txt" 2>&1
+	check "diff: text, the leak first with its change" \
+		grep -q '^#1  +320.0 KiB live (+80 blocks), now 480.0 KiB; +80 allocations, +0 frees$' "$TMP/diff.txt"
+	check "diff: text, the thread group that grew" \
+		grep -q '^  +2 threads (1 -> 3), in pthread_cond_wait <- parked_worker < start_parked_worker$' \
+		"$TMP/diff.txt"
+	"$LEAKTOP" diff "$TMP/growth.lkt" "$TMP/tdemo.lkt" --format folded >"$TMP/diff.folded" 2>&1
+	check "diff: folded, the growth of live bytes per stack, what shrank left out" \
+		sh -c 'grep -q "^_start;__libc_start_main;__libc_start_call_main;main;handle_request;leak_request_buffer 327680$" "$1" &&
+			! grep -q cache_store "$1"' sh "$TMP/diff.folded"
+	# One file, two snapshots: FILE@N. Against itself: nothing changed.
+	"$LEAKTOP" diff "$TMP/tdemo.lkt@last" "$TMP/tdemo.lkt" >"$TMP/diff.same" 2>&1
+	check "diff: a snapshot against itself: no stack changed, no thread group grew" \
+		sh -c 'grep -q "^no stack changed$" "$1" && grep -q "^no thread group grew$" "$1"' sh "$TMP/diff.same"
+	"$LEAKTOP" diff "$TMP/tdemo.lkt@1" "$TMP/tdemo.lkt@3" >/dev/null 2>&1
+	check "diff: FILE@1 against FILE@3 reads (exit $?)" [ $? -eq 0 ]
+	expect_usage_error "diff with one file" "$LEAKTOP" diff "$TMP/tdemo.lkt"
+	expect_usage_error "diff at a snapshot the file does not hold" \
+		"$LEAKTOP" diff "$TMP/tdemo.lkt@99" "$TMP/tdemo.lkt"
+	expect_usage_error "diff of a missing file" "$LEAKTOP" diff "$TMP/none.lkt" "$TMP/tdemo.lkt"
+	expect_usage_error "diff with an unknown format" \
+		"$LEAKTOP" diff --format pdf "$TMP/tdemo.lkt" "$TMP/tdemo.lkt"
+
 	# 2,000 short-lived threads: all counted, the registry stays bounded.
 	if start_ready tmany "$BUILD/targets/threads_many" 2000 3000; then
 		sleep 1.2

@@ -389,7 +389,10 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 
 	# 2,000 short-lived threads: all counted, the registry stays bounded.
 	# The probe's own memory after 2,000 and after 4,000 such threads: the
-	# same but for a page's worth of noise, since ended slots are reused.
+	# same, since ended slots are reused, but for the block table, whose
+	# shards grow with the most blocks ever live at once (a busy machine
+	# lets more threads overlap). 64 KiB is far below what 2,000 more
+	# ended threads would cost at even 64 bytes each (125 KiB).
 	for n in 2000 4000; do
 		if ! start_ready "tmany$n" "$BUILD/targets/threads_many" $n 3000; then
 			bad "threads: threads_many $n printed ready ($(head -c 200 "$TMP/tmany$n.err"))"
@@ -408,8 +411,8 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		"$TMP/tmany2000.json"
 	pb2=$(sed -n 's/.*"probe_bytes": \([0-9]*\).*/\1/p' "$TMP/tmany2000.snap")
 	pb4=$(sed -n 's/.*"probe_bytes": \([0-9]*\).*/\1/p' "$TMP/tmany4000.snap")
-	check "threads: the probe's memory after 4,000 ended threads is that after 2,000, within 4 KiB ($pb2, $pb4)" \
-		sh -c '[ -n "$1" ] && [ -n "$2" ] && [ "$2" -le $(($1 + 4096)) ]' sh "$pb2" "$pb4"
+	check "threads: the probe's memory after 4,000 ended threads is that after 2,000, within 64 KiB ($pb2, $pb4)" \
+		sh -c '[ -n "$1" ] && [ -n "$2" ] && [ "$2" -le $(($1 + 65536)) ]' sh "$pb2" "$pb4"
 fi
 
 # A full /dev/shm: the probe reserves its whole segment at start, so it

@@ -1,7 +1,8 @@
 /* ui.c - the viewer's loop: poll, draw, read a key, dispatch.
  *
- * One thread, one loop: getch() waits at most 100 ms, so keys, the
- * program's exit and new snapshots are all seen within a tenth of a second.
+ * One thread, one loop: getch() waits for a key until the next sample
+ * (every SAMPLE_MS) or the next refresh is due, so keys are seen at once
+ * and the program's exit and new snapshots within SAMPLE_MS.
  * Resizes arrive as KEY_RESIZE in the same loop (no signal-handler work).
  * The screen is drawn only when something on it may have changed: a key,
  * the program's state, or new snapshots at the refresh rate; an idle view
@@ -708,6 +709,13 @@ int ui_run(struct app *a)
 			draw(a);
 			redraw = 0;
 		}
+		/* Sleep until a key comes or the next sample or refresh is due,
+		 * not in fixed slices: an idle view wakes SAMPLE_MS apart. */
+		uint64_t due = next_sample;
+		if ((a->dirty || a->view == VIEW_LOG) && next_refresh < due)
+			due = next_refresh;
+		now = now_ms();
+		timeout(due > now ? (int)(due - now) : 0);
 		int ch = getch();
 		if (ch != ERR) {
 			if (ch != KEY_RESIZE)

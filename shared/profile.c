@@ -72,6 +72,9 @@ void profile_free(struct profile *p)
 		free((char *)p->syms[i].func); /* one block holds all three strings */
 	free(p->syms);
 	free(p->sym_index);
+	for (uint32_t i = 0; i < p->nsym_files; i++)
+		free(p->sym_files[i]);
+	free(p->sym_files);
 	for (uint32_t i = 0; i < p->nsnaps; i++)
 		free(p->snaps[i].e);
 	free(p->snaps);
@@ -276,6 +279,29 @@ int profile_add_sym(struct profile *p, const struct frame_sym *s)
 	d->file = out[2];
 	d->line = s->line;
 	p->sym_index[sym_slot(p, s->addr)] = ++p->nsyms;
+	return 0;
+}
+
+int profile_set_sym_file(struct profile *p, uint64_t addr, const char *file, uint32_t line)
+{
+	struct frame_sym *d = (struct frame_sym *)profile_sym(p, addr);
+	if (!d)
+		return fail(EINVAL);
+	if (!strcmp(d->file, file)) {
+		d->line = line;
+		return 0;
+	}
+	char **files =
+	    reserve_one(p->sym_files, p->nsym_files, &p->sym_files_cap, sizeof(*files), 16);
+	if (!files)
+		return fail(ENOMEM);
+	p->sym_files = files;
+	char *copy = strdup(file);
+	if (!copy)
+		return fail(ENOMEM);
+	p->sym_files[p->nsym_files++] = copy;
+	d->file = copy;
+	d->line = line;
 	return 0;
 }
 

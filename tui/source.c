@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rows.h"
 #include "xalloc.h"
 
 static sigjmp_buf bus_jump;
@@ -92,6 +93,9 @@ void source_close(struct source *s)
 		free(s->threads);
 		free(s->sites);
 	}
+	free(s->later);
+	s->later = NULL;
+	s->nlater = s->later_cap = 0;
 	s->open = 0;
 }
 
@@ -146,7 +150,7 @@ int source_follow(struct source *s, struct profile *p)
 	char name[LT_SHM_NAME_MAX], err[256];
 	if (!other_segment(s) || shm_find_by_pid(s->pid, name) < 0 || !strcmp(name, s->rd.name))
 		return 0;
-	struct source next = { .pid = s->pid };
+	struct source next = { .pid = s->pid, .lazy_lines = s->lazy_lines };
 	if (attach(&next, name, err, sizeof err) < 0 || next.rd.hdr.start_ns < s->rd.hdr.start_ns) {
 		source_close(&next);
 		return 0;
@@ -169,7 +173,36 @@ static void update_modules(struct source *s)
 	}
 }
 
-/* Makes stack id known to p, resolving frames p has no symbol for. */
+/* Sets the file and line of the symbol of addr in p when p has none yet
+ * (a lazy_lines source left them for later). Returns 1 when it did. */
+static int settle_one(struct source *s, struct profile *p, uint64_t addr)
+{
+	const struct frame_sym *have = profile_sym(p, addr);
+	struct frame_sym fs;
+	if (!have || *have->file)
+		return 0;
+	sym_resolve(s->sym, addr, &fs);
+	if (!*fs.file)
+		return 0;
+	if (profile_set_sym_file(p, addr, fs.file, fs.line) < 0)
+		die("out of memory");
+	return 1;
+}
+
+size_t source_settle(struct source *s, struct profile *p, int *tops)
+{
+	size_t changed = 0;
+	for (size_t i = 0; i < s->nlater; i++)
+		changed += (size_t)settle_one(s, p, s->later[i]);
+	*tops = s->tops_later && changed;
+	s->nlater = 0;
+	s->tops_later = 0;
+	return changed;
+}
+
+/* Makes stack id known to p, resolving frames p has no symbol for: fully,
+ * or (lazy_lines) with files and lines left for later but the top
+ * frame's (see struct source). */
 static void learn_stack(struct source *s, struct profile *p, uint32_t id)
 {
 	uint64_t frames[LT_DEPTH_MAX];
@@ -182,12 +215,27 @@ static void learn_stack(struct source *s, struct profile *p, uint32_t id)
 		if (profile_sym(p, frames[i]))
 			continue;
 		struct frame_sym fs;
-		sym_resolve(s->sym, frames[i], &fs);
+		if (s->lazy_lines) {
+			sym_resolve_func(s->sym, frames[i], &fs);
+			if (s->nlater == s->later_cap) {
+				s->later_cap = s->later_cap ? 2 * s->later_cap : 256;
+				s->later = xrealloc(s->later, s->later_cap * sizeof *s->later);
+			}
+			s->later[s->nlater++] = frames[i];
+		} else {
+			sym_resolve(s->sym, frames[i], &fs);
+		}
 		if (profile_add_sym(p, &fs) < 0)
 			die("out of memory");
 	}
 	if (profile_add_stack(p, id, frames, (uint32_t)depth) < 0)
 		die("out of memory");
+	if (s->lazy_lines && depth > 0) {
+		if (!s->first)
+			settle_one(s, p, frames[rows_top_frame(p, profile_stack(p, id))]);
+		else
+			s->tops_later = 1; /* the first snapshot: in the list already */
+	}
 }
 
 /* Learns stack *id, or makes it LT_STACK_NONE when it cannot be learnt. */
@@ -244,6 +292,7 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 	struct lt_tick ticks[256];
 	uint32_t n;
 
+	s->first = !p->nsnaps;
 	if (!p->program) {
 		if (profile_set_program(p, s->rd.hdr.program) < 0)
 			die("out of memory");

@@ -173,6 +173,7 @@ static void poll_source(struct app *a)
 	uint32_t want =
 	    SAMPLE_MS < a->src.rd.hdr.interval_ms ? SAMPLE_MS : a->src.rd.hdr.interval_ms;
 	source_want_interval(&a->src, want, (now_ms() + 3000) * 1000000ull);
+	a->src.lazy_lines = 1; /* see the loop in ui_run */
 	int r = source_poll(&a->src, a->prof, err, sizeof err);
 	if (r < 0) {
 		snprintf(a->gone, sizeof a->gone, "%s; showing the last snapshot", err);
@@ -708,6 +709,20 @@ int ui_run(struct app *a)
 		if (redraw) {
 			draw(a);
 			redraw = 0;
+		}
+		/* Files and lines of the frames just learnt (see lazy_lines in
+		 * source.h): looked up after the frame, so the first one does not
+		 * wait for libc's DWARF (90 ms), and before any key, so only the
+		 * tables of that first frame may miss a file:line, for as long
+		 * as the lookup takes. */
+		int tops;
+		if (a->attached && source_settle(&a->src, a->prof, &tops)) {
+			if (tops) {
+				rows_forget(&a->rows);
+				if (!a->paused)
+					ui_rebuild_rows(a);
+			}
+			draw(a);
 		}
 		/* Sleep until a key comes or the next sample or refresh is due,
 		 * not in fixed slices: an idle view wakes SAMPLE_MS apart. */

@@ -118,6 +118,22 @@ static void test_symbols(void)
 	CHECK_EQ_U64(profile_add_sym(p, &zero), 0);
 	CHECK_STR(profile_sym(p, 0)->func, "zero");
 	CHECK_STR(profile_sym(p, 0)->file, "");
+
+	/* A file and line set later: copied, the function stays where it was;
+	 * the same file again only moves the line; an unknown address fails. */
+	const char *func = profile_sym(p, 0x400010 | 1ull << 47)->func;
+	char file[] = "later.c";
+	CHECK_EQ_U64(profile_set_sym_file(p, 0x400010 | 1ull << 47, file, 7), 0);
+	file[0] = 'X';
+	const struct frame_sym *later = profile_sym(p, 0x400010 | 1ull << 47);
+	CHECK(later->func == func);
+	CHECK_STR(later->file, "later.c");
+	CHECK_EQ_U64(later->line, 7);
+	CHECK_EQ_U64(profile_set_sym_file(p, 0x400010 | 1ull << 47, "later.c", 9), 0);
+	CHECK_EQ_U64(p->nsym_files, 1);
+	CHECK_EQ_U64(later->line, 9);
+	CHECK_EQ_U64(profile_set_sym_file(p, 0x400008, "x.c", 1), (uint64_t)-1);
+	CHECK_EQ_U64(errno, EINVAL);
 	profile_free(p);
 }
 

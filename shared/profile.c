@@ -315,7 +315,8 @@ const struct frame_sym *profile_sym(const struct profile *p, uint64_t addr)
 
 /* --- snapshots and ticks --------------------------------------------------- */
 
-int profile_add_snapshot(struct profile *p, const struct snapshot *s)
+/* Appends s, whose entries p now owns. */
+static int add_snapshot(struct profile *p, const struct snapshot *s, struct snap_entry *e)
 {
 	for (uint32_t i = 1; i < s->n; i++)
 		if (s->e[i].id <= s->e[i - 1].id)
@@ -325,6 +326,16 @@ int profile_add_snapshot(struct profile *p, const struct snapshot *s)
 	if (!snaps)
 		return fail(ENOMEM);
 	p->snaps = snaps;
+	p->snaps[p->nsnaps] = *s;
+	p->snaps[p->nsnaps].e = e;
+	p->nsnaps++;
+	p->snaps_bytes += s->n * sizeof(*e);
+	p->generation++;
+	return 0;
+}
+
+int profile_add_snapshot(struct profile *p, const struct snapshot *s)
+{
 	struct snap_entry *e = NULL;
 	if (s->n) {
 		e = grow_array(NULL, s->n, sizeof(*e));
@@ -332,12 +343,16 @@ int profile_add_snapshot(struct profile *p, const struct snapshot *s)
 			return fail(ENOMEM);
 		memcpy(e, s->e, s->n * sizeof(*e));
 	}
-	p->snaps[p->nsnaps] = *s;
-	p->snaps[p->nsnaps].e = e;
-	p->nsnaps++;
-	p->snaps_bytes += s->n * sizeof(*e);
-	p->generation++;
+	if (add_snapshot(p, s, e) < 0) {
+		free(e);
+		return -1;
+	}
 	return 0;
+}
+
+int profile_add_snapshot_take(struct profile *p, const struct snapshot *s)
+{
+	return add_snapshot(p, s, s->e);
 }
 
 uint32_t profile_drop_snapshots(struct profile *p, uint32_t max_snaps, size_t max_bytes,

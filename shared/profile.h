@@ -144,6 +144,10 @@ const struct frame_sym *profile_sym(const struct profile *p, uint64_t addr);
  * are not strictly increasing, since snapshot_find depends on it. */
 int profile_add_snapshot(struct profile *p, const struct snapshot *s);
 
+/* As profile_add_snapshot, but takes s->e (malloc'ed, s->n entries or
+ * more) instead of copying it: p frees it. On failure the caller keeps it. */
+int profile_add_snapshot_take(struct profile *p, const struct snapshot *s);
+
 /* Appends a copy of s (its threads and sites). */
 int profile_add_threads(struct profile *p, const struct thread_snap *s);
 

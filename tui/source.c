@@ -1,7 +1,8 @@
 /* source.c - copying a live segment into a profile.
  *
  * Costs per poll: one seqlock copy of the snapshot (40 bytes a stack), a
- * walk over it to build the sparse entries, and, for stacks not seen
+ * walk over it to build the sparse entries, straight into the block the
+ * profile keeps (48 bytes a stack with a non-zero counter), and, for stacks not seen
  * before, one stack copy and one symbol lookup per new frame. Stacks whose
  * counters are all zero are never copied or symbolized.
  *
@@ -64,7 +65,6 @@ static int attach(struct source *s, const char *name, char *err, size_t errlen)
 	s->last_seqno = 0;
 	s->next_tick = 0;
 	s->counts = xcalloc(s->rd.hdr.stacks_cap, sizeof *s->counts);
-	s->entries = xcalloc(s->rd.hdr.stacks_cap, sizeof *s->entries);
 	s->threads = xcalloc(s->rd.hdr.threads_cap, sizeof *s->threads);
 	s->sites = xcalloc(s->rd.hdr.sites_cap, sizeof *s->sites);
 	s->threads_seqno = 0;
@@ -89,10 +89,11 @@ void source_close(struct source *s)
 		shm_reader_close(&s->rd);
 		sym_free(s->sym);
 		free(s->counts);
-		free(s->entries);
 		free(s->threads);
 		free(s->sites);
 	}
+	free(s->filling);
+	s->filling = NULL;
 	free(s->later);
 	s->later = NULL;
 	s->nlater = s->later_cap = 0;
@@ -314,6 +315,8 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 	s->last_seqno = h.seqno;
 	update_modules(s);
 
+	/* The entries go straight into the block the profile keeps: room for
+	 * every stack, given back at once when some are empty. */
 	struct snapshot snap = {
 		.seqno = h.seqno,
 		.time_ns = h.time_ns,
@@ -321,8 +324,9 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 		.unknown_frees = h.unknown_frees,
 		.overflow_allocs = h.overflow_allocs,
 		.probe_bytes = h.probe_bytes,
-		.e = s->entries,
 	};
+	free(s->filling); /* a read that faulted left it */
+	snap.e = s->filling = xmalloc(((size_t)h.nstacks + 1) * sizeof *snap.e);
 	for (uint32_t id = 0; id < h.nstacks; id++) {
 		const struct lt_counts *c = &s->counts[id];
 		if (!c->live_bytes && !c->live_blocks && !c->alloc_calls && !c->alloc_bytes &&
@@ -331,12 +335,15 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 		learn_stack(s, p, id);
 		if (!profile_stack(p, id))
 			continue; /* its frames are not published yet */
-		s->entries[snap.n].id = id;
-		s->entries[snap.n].c = *c;
+		snap.e[snap.n].id = id;
+		snap.e[snap.n].c = *c;
 		snap.n++;
 	}
-	if (profile_add_snapshot(p, &snap) < 0)
+	if (snap.n < h.nstacks)
+		snap.e = xrealloc(snap.e, ((size_t)snap.n + 1) * sizeof *snap.e);
+	if (profile_add_snapshot_take(p, &snap) < 0)
 		die("out of memory");
+	s->filling = NULL;
 	poll_threads(s, p);
 	return 1;
 }

@@ -24,8 +24,8 @@ struct source {
 	uint32_t mods_seen;
 	uint64_t last_seqno;
 	uint64_t next_tick;
-	struct lt_counts *counts; /* stacks_cap entries */
-	struct snap_entry *entries;
+	struct lt_counts *counts;     /* stacks_cap entries */
+	struct snap_entry *filling;   /* entries not yet the profile's (a read faulted) */
 	uint64_t threads_seqno;       /* the last thread table copied */
 	struct lt_thread *threads;    /* threads_cap entries */
 	struct lt_thread_site *sites; /* sites_cap entries */

@@ -168,6 +168,24 @@ static void test_snapshots(void)
 	CHECK_EQ_U64(errno, EINVAL);
 	CHECK_EQ_U64(p->nsnaps, 1);
 
+	/* Taken, not copied: the profile keeps the block (and frees it); a
+	 * refused one stays the caller's. */
+	struct snap_entry *own = calloc(3, sizeof(*own));
+	own[0] = (struct snap_entry){ .id = 4, .c = { .live_bytes = 40 } };
+	struct snapshot st = { .seqno = 2, .time_ns = 222, .n = 1, .e = own };
+	CHECK_EQ_U64(profile_add_snapshot_take(p, &st), 0);
+	CHECK(p->snaps[1].e == own);
+	CHECK_EQ_U64(p->snaps_bytes, 5 * sizeof(*own));
+	CHECK_EQ_U64(snapshot_find(&p->snaps[1], 4)->c.live_bytes, 40);
+	struct snap_entry *twice = calloc(2, sizeof(*twice));
+	struct snapshot stb = { .seqno = 3, .n = 2, .e = twice };
+	CHECK_EQ_U64(profile_add_snapshot_take(p, &stb), (uint64_t)-1);
+	CHECK_EQ_U64(errno, EINVAL);
+	free(twice);
+	profile_drop_snapshots(p, 1, SIZE_MAX, 1);
+	CHECK_EQ_U64(p->nsnaps, 1);
+	CHECK_EQ_U64(p->snaps[0].seqno, 2);
+
 	/* An empty snapshot, and many of them. */
 	struct snapshot empty = { .seqno = 2 };
 	CHECK(snapshot_find(&empty, 0) == NULL);
@@ -178,7 +196,7 @@ static void test_snapshots(void)
 	CHECK_EQ_U64(p->nsnaps, 101);
 	CHECK_EQ_U64(p->snaps[100].seqno, 101);
 	CHECK(p->snaps[100].e == NULL);
-	CHECK_EQ_U64(p->snaps[0].totals.live_bytes, 120);
+	CHECK_EQ_U64(p->snaps[0].time_ns, 222);
 
 	/* snapshot_find on a large one, every id present and every gap absent. */
 	struct snap_entry *big = calloc(10000, sizeof(*big));

@@ -215,6 +215,7 @@ static void sites_check(struct rows *r, const struct profile *p, enum group_mode
 		return;
 	if (r->site_prof != p || r->site_resets != p->resets) {
 		strtab_free(&r->strs);
+		r->ranked = 0;
 		steps_forget(r);
 	}
 	if (r->site)
@@ -290,6 +291,7 @@ static void group_entries(struct rows *r, const struct profile *p, const struct 
 				r->v = xrealloc(r->v, r->cap * sizeof *r->v);
 			}
 			r->v[r->n] = (struct row){ .label = r->strs.s[site->label - 1],
+				                   .label_id = site->label - 1,
 				                   .where = r->strs.s[site->where - 1],
 				                   .stack = e->id,
 				                   .key = site->key,
@@ -528,14 +530,13 @@ static double col_value(const struct row *r, enum row_col c)
 	}
 }
 
-/* Whether row a goes before row b: a strict total order (stack ids are
- * unique among rows). */
-static int before(const struct rows *r, uint32_t a, uint32_t b)
+/* Whether slot x goes before slot y: a strict total order (stack ids are
+ * unique among rows; ranks follow strcmp on the labels). */
+static int before(const struct rows *r, const struct rows_slot *x, const struct rows_slot *y)
 {
-	const struct row *x = &r->v[a], *y = &r->v[b];
-	int c = x->sort_key > y->sort_key ? -1 : x->sort_key < y->sort_key ? 1 : 0;
+	int c = x->key > y->key ? -1 : x->key < y->key ? 1 : 0;
 	if (!c)
-		c = strcmp(x->label, y->label);
+		c = x->rank < y->rank ? -1 : x->rank > y->rank;
 	if (!c)
 		c = x->stack < y->stack ? -1 : x->stack > y->stack;
 	return r->sort_invert ? c > 0 : c < 0;
@@ -543,14 +544,13 @@ static int before(const struct rows *r, uint32_t a, uint32_t b)
 
 static int by_key(const void *a, const void *b, void *arg)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	const struct rows *r = arg;
-	return before(r, x, y) ? -1 : before(r, y, x) ? 1 : 0;
+	return before(r, a, b) ? -1 : before(r, b, a) ? 1 : 0;
 }
 
-static void swap_u32(uint32_t *a, uint32_t *b)
+static void swap_slot(struct rows_slot *a, struct rows_slot *b)
 {
-	uint32_t x = *a;
+	struct rows_slot x = *a;
 	*a = *b;
 	*b = x;
 }
@@ -558,24 +558,24 @@ static void swap_u32(uint32_t *a, uint32_t *b)
 /* Moves the k first rows (in the order) of o[0..n-1] to its front, in no
  * particular order (k < n): quickselect, median-of-three pivots, O(n)
  * expected. */
-static void select_first(const struct rows *r, uint32_t *o, size_t n, size_t k)
+static void select_first(const struct rows *r, struct rows_slot *o, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1; /* position k is settled once lo == hi */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (before(r, o[mid], o[lo]))
-			swap_u32(&o[mid], &o[lo]);
-		if (before(r, o[hi], o[lo]))
-			swap_u32(&o[hi], &o[lo]);
-		if (before(r, o[hi], o[mid]))
-			swap_u32(&o[hi], &o[mid]);
-		swap_u32(&o[mid], &o[hi]); /* the median of three is the pivot, at hi */
-		uint32_t pivot = o[hi];
+		if (before(r, &o[mid], &o[lo]))
+			swap_slot(&o[mid], &o[lo]);
+		if (before(r, &o[hi], &o[lo]))
+			swap_slot(&o[hi], &o[lo]);
+		if (before(r, &o[hi], &o[mid]))
+			swap_slot(&o[hi], &o[mid]);
+		swap_slot(&o[mid], &o[hi]); /* the median of three is the pivot, at hi */
+		struct rows_slot pivot = o[hi];
 		size_t store = lo;
 		for (size_t i = lo; i < hi; i++)
-			if (before(r, o[i], pivot))
-				swap_u32(&o[i], &o[store++]);
-		swap_u32(&o[store], &o[hi]); /* the pivot, in its final place */
+			if (before(r, &o[i], &pivot))
+				swap_slot(&o[i], &o[store++]);
+		swap_slot(&o[store], &o[hi]); /* the pivot, in its final place */
 		if (store == k)
 			return;
 		if (k < store)
@@ -595,12 +595,36 @@ static void order_upto(struct rows *r, size_t k)
 	/* Settle a page ahead at least, so scrolling down stays cheap. */
 	if (k < 2 * r->ordered)
 		k = 2 * r->ordered < r->n ? 2 * r->ordered : r->n;
-	uint32_t *o = r->order + r->ordered;
+	struct rows_slot *o = r->order + r->ordered;
 	size_t rest = r->n - r->ordered, want = k - r->ordered;
 	if (want < rest)
 		select_first(r, o, rest, want);
 	qsort_r(o, want, sizeof *o, by_key, r);
 	r->ordered = k;
+}
+
+static int by_string(const void *a, const void *b, void *arg)
+{
+	char **s = arg;
+	return strcmp(s[*(const uint32_t *)a], s[*(const uint32_t *)b]);
+}
+
+/* Ranks every interned string in strcmp order, when strings came since
+ * the last time: ties then cost two loads, not a strcmp (50,000 rows of a
+ * few labels tie a lot). */
+static void rank_strings(struct rows *r)
+{
+	if (r->ranked == r->strs.n)
+		return;
+	uint32_t n = r->strs.n, *idx = xcalloc((size_t)n + 1, sizeof *idx);
+	for (uint32_t i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof *idx, by_string, r->strs.s);
+	r->rank = grow_zero(r->rank, &r->rank_cap, (size_t)n + 1, sizeof *r->rank);
+	for (uint32_t i = 0; i < n; i++)
+		r->rank[idx[i]] = i;
+	free(idx);
+	r->ranked = n;
 }
 
 void rows_sort(struct rows *r, enum row_col col, int invert)
@@ -610,11 +634,13 @@ void rows_sort(struct rows *r, enum row_col col, int invert)
 	if (col == COL_GROWTH) /* the score is the ranking: every row needs its fit */
 		for (size_t i = 0; i < r->n; i++)
 			analyse(r, i);
+	rank_strings(r);
 	r->order = xrealloc(r->order, (r->n + 1) * sizeof *r->order);
-	for (size_t i = 0; i < r->n; i++) {
-		r->order[i] = (uint32_t)i;
-		r->v[i].sort_key = col_value(&r->v[i], col);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		r->order[i] = (struct rows_slot){ .key = col_value(&r->v[i], col),
+			                          .rank = r->rank[r->v[i].label_id],
+			                          .stack = r->v[i].stack,
+			                          .row = (uint32_t)i };
 	r->ordered = 0;
 	r->sorted = 1;
 	r->sort_col = col;
@@ -626,13 +652,13 @@ const struct row *rows_peek(struct rows *r, size_t i)
 	if (!r->sorted)
 		rows_sort(r, COL_LIVE, 0);
 	order_upto(r, i + 1);
-	return &r->v[r->order[i]];
+	return &r->v[r->order[i].row];
 }
 
 const struct row *rows_get(struct rows *r, size_t i)
 {
 	const struct row *row = rows_peek(r, i);
-	analyse(r, r->order[i]);
+	analyse(r, r->order[i].row);
 	return row;
 }
 
@@ -650,6 +676,7 @@ void rows_free(struct rows *r)
 	free(r->row_of);
 	free(r->row_of_key);
 	free(r->match);
+	free(r->rank);
 	free(r->site);
 	free(r->t);
 	free(r->series);

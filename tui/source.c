@@ -287,6 +287,12 @@ static void poll_threads(struct source *s, struct profile *p)
 		die("out of memory");
 }
 
+static int counts_zero(const struct lt_counts *c)
+{
+	return !c->live_bytes && !c->live_blocks && !c->alloc_calls && !c->alloc_bytes &&
+	       !c->free_calls;
+}
+
 static int poll_segment(struct source *s, struct profile *p, char *err, size_t errlen)
 {
 	struct lt_snap_header h;
@@ -315,8 +321,13 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 	s->last_seqno = h.seqno;
 	update_modules(s);
 
-	/* The entries go straight into the block the profile keeps: room for
-	 * every stack, given back at once when some are empty. */
+	/* The entries go straight into the block the profile keeps, sized by
+	 * a count first: blocks of the same size as the ones the history
+	 * drops, which the heap hands out again as they are (a block shrunk
+	 * after filling leaves holes that the next one does not fit). */
+	uint32_t nonzero = 0;
+	for (uint32_t id = 0; id < h.nstacks; id++)
+		nonzero += !counts_zero(&s->counts[id]);
 	struct snapshot snap = {
 		.seqno = h.seqno,
 		.time_ns = h.time_ns,
@@ -326,11 +337,10 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 		.probe_bytes = h.probe_bytes,
 	};
 	free(s->filling); /* a read that faulted left it */
-	snap.e = s->filling = xmalloc(((size_t)h.nstacks + 1) * sizeof *snap.e);
+	snap.e = s->filling = xmalloc(((size_t)nonzero + 1) * sizeof *snap.e);
 	for (uint32_t id = 0; id < h.nstacks; id++) {
 		const struct lt_counts *c = &s->counts[id];
-		if (!c->live_bytes && !c->live_blocks && !c->alloc_calls && !c->alloc_bytes &&
-		    !c->free_calls)
+		if (counts_zero(c))
 			continue;
 		learn_stack(s, p, id);
 		if (!profile_stack(p, id))
@@ -339,8 +349,6 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 		snap.e[snap.n].c = *c;
 		snap.n++;
 	}
-	if (snap.n < h.nstacks)
-		snap.e = xrealloc(snap.e, ((size_t)snap.n + 1) * sizeof *snap.e);
 	if (profile_add_snapshot_take(p, &snap) < 0)
 		die("out of memory");
 	s->filling = NULL;

@@ -15,7 +15,7 @@
 
 static inline uint64_t mix(uint64_t addr)
 {
-	uint64_t h = (addr >> 4) * 0x9e3779b97f4a7c15ull;
+	uint64_t h = ((addr & BLOCK_ADDR_MASK) >> 4) * 0x9e3779b97f4a7c15ull;
 	return h ^ (h >> 29);
 }
 
@@ -97,34 +97,42 @@ static inline uint64_t pack(uint32_t stack, uint64_t size)
 	return size << 24 | (stack & BLOCK_STACK_MAX);
 }
 
-static inline void unpack(uint64_t val, struct block_rec *r)
+static inline void unpack(uint64_t addr, uint64_t val, struct block_rec *r)
 {
 	r->stack = (uint32_t)(val & BLOCK_STACK_MAX);
+	r->owner = (uint16_t)(addr >> BLOCK_ADDR_BITS);
 	r->size = val >> 24;
 }
 
-int blocktab_insert(struct blocktab *t, uint64_t addr, uint32_t stack, uint64_t size,
-                    struct block_rec *old)
+static inline int same_block(uint64_t word, uint64_t key)
 {
-	uint64_t h = mix(addr);
+	return (word & BLOCK_ADDR_MASK) == key;
+}
+
+int blocktab_insert(struct blocktab *t, uint64_t addr, uint32_t stack, uint64_t size,
+                    uint16_t owner, struct block_rec *old)
+{
+	uint64_t key = addr & BLOCK_ADDR_MASK, h = mix(key);
 	struct block_shard *s = shard_of(t, h);
 	int ret = 0;
 
+	if (!key)
+		return 2; /* not a block any allocator returns: not tracked */
 	lock(s);
 	if ((s->count + 1) * 4 > (s->mask + 1) * 3 && grow(s) < 0) {
 		unlock(s);
 		return -1;
 	}
 	uint64_t i = h & s->mask;
-	while (s->tab[i].addr && s->tab[i].addr != addr)
+	while (s->tab[i].addr && !same_block(s->tab[i].addr, key))
 		i = (i + 1) & s->mask;
 	if (s->tab[i].addr) {
-		unpack(s->tab[i].val, old);
+		unpack(s->tab[i].addr, s->tab[i].val, old);
 		ret = 1;
 	} else {
-		s->tab[i].addr = addr;
 		s->count++;
 	}
+	s->tab[i].addr = key | (uint64_t)owner << BLOCK_ADDR_BITS;
 	s->tab[i].val = pack(stack, size);
 	unlock(s);
 	return ret;
@@ -132,23 +140,25 @@ int blocktab_insert(struct blocktab *t, uint64_t addr, uint32_t stack, uint64_t 
 
 int blocktab_remove(struct blocktab *t, uint64_t addr, struct block_rec *out)
 {
-	uint64_t h = mix(addr);
+	uint64_t key = addr & BLOCK_ADDR_MASK, h = mix(key);
 	struct block_shard *s = shard_of(t, h);
 
+	if (!key)
+		return -1; /* never inserted: it would read as an empty slot */
 	lock(s);
 	if (!s->tab) {
 		unlock(s);
 		return -1;
 	}
 	uint64_t mask = s->mask, i = h & mask;
-	while (s->tab[i].addr != addr) {
+	while (!same_block(s->tab[i].addr, key)) {
 		if (!s->tab[i].addr) {
 			unlock(s);
 			return -1;
 		}
 		i = (i + 1) & mask;
 	}
-	unpack(s->tab[i].val, out);
+	unpack(s->tab[i].addr, s->tab[i].val, out);
 	/* Backward shift: pull later entries of the run into the hole unless
 	 * their home slot lies cyclically in (hole, their slot]. */
 	for (uint64_t j = i;;) {

@@ -1,6 +1,11 @@
-/* blocktab.h - the live-block table: block address to (stack id, size).
+/* blocktab.h - the live-block table: block address to (stack id, size,
+ * owner thread).
  *
- * One entry per live tracked block, 16 bytes, in 64 shards chosen by a hash
+ * One entry per live tracked block, 16 bytes: the address's low 48 bits
+ * (all a user-space address has on x86-64 and arm64 unless a program maps
+ * memory above 2^47 on purpose), the allocating thread's 16-bit tag above
+ * them, then the size (40 bits) and the stack id (24 bits). In 64 shards
+ * chosen by a hash
  * of the address, each an open-addressing table under its own spinlock, so
  * threads freeing and allocating different blocks rarely meet. Tables grow
  * with mmap, never with the allocator the probe intercepts. */
@@ -14,8 +19,11 @@
 #define BLOCK_SIZE_MAX  ((1ull << 40) - 1) /* sizes above are stored as this */
 #define BLOCK_STACK_MAX ((1u << 24) - 1)
 
+#define BLOCK_ADDR_BITS 48
+#define BLOCK_ADDR_MASK ((1ull << BLOCK_ADDR_BITS) - 1)
+
 struct block_entry {
-	uint64_t addr; /* 0 = empty slot */
+	uint64_t addr; /* owner << 48 | address; 0 = empty slot */
 	uint64_t val;  /* size << 24 | stack id */
 };
 
@@ -34,16 +42,19 @@ struct blocktab {
 /* A block as the table holds it. */
 struct block_rec {
 	uint32_t stack;
+	uint16_t owner; /* the allocating thread's tag, 0 when unknown */
 	uint64_t size;
 };
 
 void blocktab_init(struct blocktab *t);
 void blocktab_fini(struct blocktab *t);
 
-/* Records addr. Returns 0; 1 when addr was already there, its old record in
- * *old (a free the probe missed); -1 when the table could not grow. */
+/* Records addr, allocated by the thread tagged owner. Returns 0; 1 when addr
+ * was already there, its old record in *old (a free the probe missed); 2
+ * when addr's low 48 bits are all zero (no allocator returns such a block:
+ * it is not recorded); -1 when the table could not grow. */
 int blocktab_insert(struct blocktab *t, uint64_t addr, uint32_t stack, uint64_t size,
-                    struct block_rec *old);
+                    uint16_t owner, struct block_rec *old);
 
 /* Removes addr, its record in *out. 0, or -1 when addr is not there. */
 int blocktab_remove(struct blocktab *t, uint64_t addr, struct block_rec *out);

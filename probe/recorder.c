@@ -22,6 +22,9 @@
 
 struct recorder rec = { .phase = PHASE_NEW };
 __thread int probe_guard __attribute__((tls_model("initial-exec")));
+__thread uint16_t probe_thread_tag __attribute__((tls_model("initial-exec")));
+
+_Static_assert(LT_THREADS_CAP <= OWNER_SLOTS, "a thread tag holds a registry slot");
 
 /* One line on stderr, in one write: stdio may allocate, write(2) never does. */
 static void say(const char *what, const char *detail)
@@ -89,7 +92,8 @@ int recorder_init(const struct recorder_config *cfg)
 		return -1;
 	}
 	rec.counts = map_anon((size_t)cfg->stacks_cap * sizeof *rec.counts);
-	if (!rec.counts)
+	rec.owners = map_anon(OWNER_SLOTS * sizeof *rec.owners);
+	if (!rec.counts || !rec.owners)
 		goto nomem;
 
 	struct lt_shm_header *h = rec.seg;
@@ -167,16 +171,30 @@ void recorder_fini(void)
 	if (rec.counts)
 		munmap(rec.counts, (size_t)rec.cfg.stacks_cap * sizeof *rec.counts);
 	rec.counts = NULL;
+	if (rec.owners)
+		munmap(rec.owners, OWNER_SLOTS * sizeof *rec.owners);
+	rec.owners = NULL;
+	atomic_store(&rec.ended_live, 0);
+	atomic_store(&rec.ended_freed, 0);
 	atomic_store(&rec.unknown_frees, 0);
 	atomic_store(&rec.overflow_allocs, 0);
 	atomic_store(&rec.phase, PHASE_NEW);
 }
 
-static inline void count_alloc(uint32_t stack, uint64_t size)
+/* Adds n to a counter only this thread writes: no locked instruction. */
+static inline void add_own(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	                      memory_order_relaxed);
+}
+
+static inline void count_alloc(uint32_t stack, uint64_t size, uint16_t owner)
 {
 	struct stack_counters *c = &rec.counts[stack];
 	atomic_fetch_add_explicit(&c->alloc_calls, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&c->alloc_bytes, size, memory_order_relaxed);
+	if (owner)
+		add_own(&rec.owners[OWNER_SLOT(owner)].alloc_bytes, size);
 }
 
 static inline void count_free(const struct block_rec *b)
@@ -184,6 +202,52 @@ static inline void count_free(const struct block_rec *b)
 	struct stack_counters *c = &rec.counts[b->stack];
 	atomic_fetch_add_explicit(&c->free_calls, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&c->freed_bytes, b->size, memory_order_relaxed);
+	if (!b->owner)
+		return;
+	struct owner_counters *o = &rec.owners[OWNER_SLOT(b->owner)];
+	if (atomic_load_explicit(&o->tag, memory_order_relaxed) != b->owner)
+		atomic_fetch_add_explicit(&rec.ended_freed, b->size, memory_order_relaxed);
+	else if (b->owner == probe_thread_tag)
+		add_own(&o->freed_self, b->size);
+	else
+		atomic_fetch_add_explicit(&o->freed_others, b->size, memory_order_relaxed);
+}
+
+static uint64_t owner_live(const struct owner_counters *o)
+{
+	/* Frees first: every freed byte was allocated before. */
+	uint64_t f = atomic_load_explicit(&o->freed_self, memory_order_acquire) +
+	             atomic_load_explicit(&o->freed_others, memory_order_acquire);
+	uint64_t a = atomic_load_explicit(&o->alloc_bytes, memory_order_acquire);
+	return a > f ? a - f : 0;
+}
+
+void recorder_owner_start(uint16_t tag)
+{
+	if (!rec.owners || !tag)
+		return;
+	struct owner_counters *o = &rec.owners[OWNER_SLOT(tag)];
+	if (atomic_load_explicit(&o->tag, memory_order_relaxed))
+		atomic_fetch_add_explicit(&rec.ended_live, owner_live(o), memory_order_relaxed);
+	atomic_store_explicit(&o->alloc_bytes, 0, memory_order_relaxed);
+	atomic_store_explicit(&o->freed_self, 0, memory_order_relaxed);
+	atomic_store_explicit(&o->freed_others, 0, memory_order_relaxed);
+	atomic_store_explicit(&o->tag, tag, memory_order_release);
+}
+
+uint64_t recorder_owner_live(uint16_t tag)
+{
+	if (!rec.owners || !tag)
+		return 0;
+	const struct owner_counters *o = &rec.owners[OWNER_SLOT(tag)];
+	return atomic_load_explicit(&o->tag, memory_order_acquire) == tag ? owner_live(o) : 0;
+}
+
+uint64_t recorder_ended_live(void)
+{
+	uint64_t f = atomic_load_explicit(&rec.ended_freed, memory_order_acquire);
+	uint64_t l = atomic_load_explicit(&rec.ended_live, memory_order_acquire);
+	return l > f ? l - f : 0;
 }
 
 void record_alloc(void *ptr, size_t size, const void *caller)
@@ -199,15 +263,18 @@ void record_alloc(void *ptr, size_t size, const void *caller)
 	uint32_t id = stack_intern(&rec.stacks, frames, depth);
 	if (id == LT_STACK_OVERFLOW)
 		atomic_fetch_add_explicit(&rec.overflow_allocs, 1, memory_order_relaxed);
-	int r = blocktab_insert(&rec.blocks, (uint64_t)(uintptr_t)ptr, id, size, &old);
+	uint16_t owner = probe_thread_tag;
+	int r = blocktab_insert(&rec.blocks, (uint64_t)(uintptr_t)ptr, id, size, owner, &old);
 	if (r < 0) {
 		recorder_disable("out of memory for the block table; tracking stopped");
 		return;
 	}
+	if (r == 2)
+		return;
 	if (r == 1) /* the address came back without a free we saw */
 		count_free(&old);
 	/* Counted as stored, so its free takes back exactly what was added. */
-	count_alloc(id, size > BLOCK_SIZE_MAX ? BLOCK_SIZE_MAX : size);
+	count_alloc(id, size > BLOCK_SIZE_MAX ? BLOCK_SIZE_MAX : size, owner);
 }
 
 int record_take(void *ptr, struct block_rec *b)
@@ -220,7 +287,8 @@ int record_take(void *ptr, struct block_rec *b)
 void record_untake(void *ptr, const struct block_rec *b)
 {
 	struct block_rec old;
-	if (blocktab_insert(&rec.blocks, (uint64_t)(uintptr_t)ptr, b->stack, b->size, &old) < 0)
+	if (blocktab_insert(&rec.blocks, (uint64_t)(uintptr_t)ptr, b->stack, b->size, b->owner,
+	                    &old) < 0)
 		recorder_disable("out of memory for the block table; tracking stopped");
 }
 
@@ -274,5 +342,6 @@ struct lt_counts recorder_collect(struct lt_counts *out, uint32_t n)
 uint64_t recorder_bytes(void)
 {
 	return blocktab_bytes(&rec.blocks) + stacktab_bytes(&rec.stacks) +
+	       (rec.owners ? OWNER_SLOTS * sizeof *rec.owners : 0) +
 	       (uint64_t)stacktab_count(&rec.stacks) * sizeof *rec.counts;
 }

@@ -27,6 +27,23 @@ struct stack_counters {
 	_Atomic uint64_t freed_bytes;
 };
 
+/* Bytes by the thread that allocated them. A thread's tag (threads.c) is
+ * its registry slot in the low 10 bits and the slot's generation (1..63)
+ * above, so a block outlives its thread's slot being reused: its free no
+ * longer matches the slot's tag and goes to the ended threads' count. */
+#define OWNER_SLOTS     1024
+#define OWNER_SLOT(tag) ((tag) & (OWNER_SLOTS - 1))
+#define OWNER_GEN_SHIFT 10
+#define OWNER_GEN_MAX   63
+
+struct owner_counters {
+	_Atomic uint16_t tag;          /* the thread the slot counts for now */
+	_Atomic uint64_t alloc_bytes;  /* written by that thread only */
+	_Atomic uint64_t freed_self;   /* by that thread only */
+	_Atomic uint64_t freed_others; /* by any other thread */
+	char pad[64 - 4 * 8];
+};
+
 struct recorder_config {
 	uint32_t depth;       /* frames per stack, 1..LT_DEPTH_MAX */
 	uint32_t interval_ms; /* snapshot interval */
@@ -48,6 +65,9 @@ struct recorder {
 	struct stacktab stacks;
 	struct blocktab blocks;
 	struct stack_counters *counts; /* private, indexed by stack id */
+	struct owner_counters *owners; /* OWNER_SLOTS of them */
+	_Atomic uint64_t ended_live;   /* bytes ended threads' slots held when reused */
+	_Atomic uint64_t ended_freed;  /* freed since, of those */
 	_Atomic uint64_t unknown_frees;
 	_Atomic uint64_t overflow_allocs;
 	int exit_status;
@@ -60,6 +80,18 @@ extern struct recorder rec;
  * allocations made by the probe's callees (or by a signal handler that
  * interrupts it) pass straight through untracked. */
 extern __thread int probe_guard __attribute__((tls_model("initial-exec")));
+
+/* This thread's owner tag, 0 while it has none (threads.c sets it). */
+extern __thread uint16_t probe_thread_tag __attribute__((tls_model("initial-exec")));
+
+/* The slot of tag now counts for tag: what the slot's previous thread
+ * still held goes to the ended threads' count. */
+void recorder_owner_start(uint16_t tag);
+
+/* Live bytes allocated by the thread tagged tag (0 if its slot has moved
+ * on), and by threads whose slots were since reused. */
+uint64_t recorder_owner_live(uint16_t tag);
+uint64_t recorder_ended_live(void);
 
 /* Reads the configuration the launcher left in the environment (through
  * secure_getenv, so a setuid program stays untracked). */

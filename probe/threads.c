@@ -42,6 +42,8 @@ struct slot {
 	uint32_t site;
 	uint8_t status;
 	uint8_t seen; /* found by the publisher's latest /proc scan */
+	uint8_t gen;  /* times the slot was taken, 1..OWNER_GEN_MAX, round */
+	uint16_t tag; /* the owner tag of its thread's blocks (recorder.h) */
 	uint64_t start_ns, end_ns;
 	void *(*fn)(void *);
 	void *arg;
@@ -134,8 +136,12 @@ static struct slot *take_slot(void)
 static void fill_slot(struct slot *s, int32_t tid, int32_t creator, uint32_t stack)
 {
 	uint64_t *frames = s->frames;
+	uint8_t gen = s->gen % OWNER_GEN_MAX + 1;
 	memset(s, 0, sizeof *s);
 	s->frames = frames;
+	s->gen = gen;
+	s->tag = (uint16_t)(gen << OWNER_GEN_SHIFT | (uint32_t)(s - slots));
+	recorder_owner_start(s->tag);
 	s->tid = tid;
 	s->creator = creator;
 	s->create_stack = stack;
@@ -228,6 +234,7 @@ static void *trampoline(void *arg)
 	s->tid = tid;
 	s->start_ns = now_ns(CLOCK_REALTIME);
 	s->status = SLOT_LIVE;
+	probe_thread_tag = s->tag;
 	unlock();
 	probe_guard--;
 
@@ -356,6 +363,7 @@ int threads_init(int (*real_sigaction)(int, const struct sigaction *, struct sig
 		slots[i].frames = frames_area + (size_t)i * rec.cfg.depth;
 	lock();
 	fill_slot(&slots[0], my_tid(), 0, LT_STACK_NONE);
+	probe_thread_tag = slots[0].tag; /* the thread that starts the probe: main, as a rule */
 	unlock();
 
 	/* The capture signal: one the program does not handle already. */
@@ -687,6 +695,7 @@ void threads_publish(struct lt_threads_header *h, uint64_t time_ns, int final)
 			.start_ns = s->start_ns,
 			.end_ns = s->end_ns,
 			.wait_ns = s->wait_ns,
+			.live_bytes = recorder_owner_live(s->tag),
 		};
 		memcpy(t->name, s->name, sizeof t->name);
 		memcpy(t->wchan, s->wchan, sizeof t->wchan);
@@ -700,6 +709,7 @@ void threads_publish(struct lt_threads_header *h, uint64_t time_ns, int final)
 	h->seqno = ++seqno;
 	h->time_ns = time_ns;
 	h->capture_ns = capture_ns;
+	h->reused_live_bytes = recorder_ended_live();
 	seqlock_write_end(&h->seq, seq);
 	unlock();
 }

@@ -63,7 +63,8 @@ struct thread_snap {
 	uint64_t time_ns; /* CLOCK_REALTIME */
 	uint64_t created, ended, untracked;
 	uint64_t capture_ns;
-	uint32_t n; /* threads, live and ended */
+	uint64_t reused_live_bytes; /* ended threads' live bytes, slots reused */
+	uint32_t n;                 /* threads, live and ended */
 	struct lt_thread *t;
 	uint32_t nsites;
 	struct lt_thread_site *sites;

@@ -41,7 +41,7 @@
 #define SNAP_ENTRY_SIZE (4 + COUNTS_SIZE)
 #define SNAP_FIXED      (2 * 8 + COUNTS_SIZE + 3 * 8 + 4)
 #define TICK_SIZE       (5 * 8)
-#define THREAD_MIN      (4 * 4 + 3 + 4 + 4 + 3 * 8 + 2 * 2)
+#define THREAD_MIN      (4 * 4 + 3 + 4 + 4 + 4 * 8 + 2 * 2)
 #define SITE_SIZE       (4 + 2 * 8)
 
 static const char *const type_names[] = {
@@ -273,6 +273,7 @@ static int write_threads(struct rec_writer *w, const struct thread_snap *s, stru
 	bytes_put_u64(o, s->ended);
 	bytes_put_u64(o, s->untracked);
 	bytes_put_u64(o, s->capture_ns);
+	bytes_put_u64(o, s->reused_live_bytes);
 	bytes_put_u32(o, s->n);
 	for (uint32_t i = 0; i < s->n; i++) {
 		const struct lt_thread *t = &s->t[i];
@@ -288,6 +289,7 @@ static int write_threads(struct rec_writer *w, const struct thread_snap *s, stru
 		bytes_put_u64(o, t->start_ns);
 		bytes_put_u64(o, t->end_ns);
 		bytes_put_u64(o, t->wait_ns);
+		bytes_put_u64(o, t->live_bytes);
 		put_str(o, t->name);
 		put_str(o, t->wchan);
 	}
@@ -636,6 +638,7 @@ static int read_threads(struct reader *r, struct bytes_in *in)
 	s.ended = bytes_get_u64(in);
 	s.untracked = bytes_get_u64(in);
 	s.capture_ns = bytes_get_u64(in);
+	s.reused_live_bytes = bytes_get_u64(in);
 	if (in->bad)
 		return corrupt(r, "payload ends inside the fixed fields");
 	if (get_count(r, in, THREAD_MIN, &s.n) < 0)
@@ -659,6 +662,7 @@ static int read_threads(struct reader *r, struct bytes_in *in)
 		t->start_ns = bytes_get_u64(in);
 		t->end_ns = bytes_get_u64(in);
 		t->wait_ns = bytes_get_u64(in);
+		t->live_bytes = bytes_get_u64(in);
 		if (in->bad)
 			rc = corrupt(r, "thread %u runs past the end of the payload", i);
 		else if (get_str(r, in, "name", &str[0], &len[0]) < 0 ||

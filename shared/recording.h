@@ -29,10 +29,11 @@
  *                 alloc_calls, free_calls
  *   END (6):      u32 kind (enum prof_end), i32 code
  *   THREADS (7):  u64 seqno, u64 time_ns, u64 created, u64 ended,
- *                 u64 untracked, u64 capture_ns, u32 n, then n times:
- *                 i32 tid, i32 creator_tid, u32 create_stack, u32 wait_stack,
- *                 u8 status, u8 state, u8 wait, u32 serial, i32 syscall,
- *                 u64 start_ns, u64 end_ns, u64 wait_ns, str name, str wchan;
+ *                 u64 untracked, u64 capture_ns, u64 reused_live_bytes,
+ *                 u32 n, then n times: i32 tid, i32 creator_tid,
+ *                 u32 create_stack, u32 wait_stack, u8 status, u8 state,
+ *                 u8 wait, u32 serial, i32 syscall, u64 start_ns, u64 end_ns,
+ *                 u64 wait_ns, u64 live_bytes, str name, str wchan;
  *                 then u32 nsites, then nsites times: u32 stack, u64 created,
  *                 u64 ended. Stack fields are LT_STACK_NONE or ids of earlier
  *                 STACKS records (see struct lt_thread). Readers of version 1

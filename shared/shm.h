@@ -80,6 +80,15 @@ struct lt_counts {
 	uint64_t free_calls;  /* frees of blocks from this stack */
 };
 
+static inline void lt_counts_add(struct lt_counts *to, const struct lt_counts *c)
+{
+	to->live_bytes += c->live_bytes;
+	to->live_blocks += c->live_blocks;
+	to->alloc_calls += c->alloc_calls;
+	to->alloc_bytes += c->alloc_bytes;
+	to->free_calls += c->free_calls;
+}
+
 /* Page 0. The probe writes every field above `state` once, before it stores
  * LT_STATE_RUNNING with release; a reader that loads `state` with acquire and
  * sees anything but STARTING may read them. */
@@ -206,14 +215,16 @@ struct lt_thread {
 	                        * stopped, t traced, Z zombie, or '?' */
 	uint8_t wait;          /* enum lt_wait */
 	uint8_t pad;
-	uint32_t serial;   /* 1 for the first thread the probe saw, and so on */
-	int32_t syscall;   /* the system call it is blocked in, -1 if none */
-	uint64_t start_ns; /* CLOCK_REALTIME; when the probe first saw it for
-	                    * threads it did not see created */
-	uint64_t end_ns;   /* 0 while live */
-	uint64_t wait_ns;  /* when wait_stack was captured */
-	char name[16];     /* comm, NUL-terminated */
-	char wchan[32];    /* kernel wait channel, or "" */
+	uint32_t serial;     /* 1 for the first thread the probe saw, and so on */
+	int32_t syscall;     /* the system call it is blocked in, -1 if none */
+	uint64_t start_ns;   /* CLOCK_REALTIME; when the probe first saw it for
+	                      * threads it did not see created */
+	uint64_t end_ns;     /* 0 while live */
+	uint64_t wait_ns;    /* when wait_stack was captured */
+	uint64_t live_bytes; /* bytes it allocated that are still live (0 for a
+	                      * thread it did not see created, but main) */
+	char name[16];       /* comm, NUL-terminated */
+	char wchan[32];      /* kernel wait channel, or "" */
 };
 
 /* Threads created at one stack: counts since start, whether or not their
@@ -226,15 +237,17 @@ struct lt_thread_site {
 };
 
 struct lt_threads_header {
-	_Atomic uint32_t seq; /* seqlock over everything below and the tables */
-	uint32_t nthreads;    /* slots in use (live and ended), first ones */
-	uint64_t seqno;       /* 1 for the first publication */
-	uint64_t time_ns;     /* CLOCK_REALTIME at publication */
-	uint64_t created;     /* threads created since start (all sites) */
-	uint64_t ended;       /* of those, ended */
-	uint64_t untracked;   /* created while every slot held a live thread */
-	uint64_t capture_ns;  /* how long capturing current stacks took */
-	uint32_t nsites;      /* sites[] entries valid */
+	_Atomic uint32_t seq;       /* seqlock over everything below and the tables */
+	uint32_t nthreads;          /* slots in use (live and ended), first ones */
+	uint64_t seqno;             /* 1 for the first publication */
+	uint64_t time_ns;           /* CLOCK_REALTIME at publication */
+	uint64_t created;           /* threads created since start (all sites) */
+	uint64_t ended;             /* of those, ended */
+	uint64_t untracked;         /* created while every slot held a live thread */
+	uint64_t capture_ns;        /* how long capturing current stacks took */
+	uint64_t reused_live_bytes; /* live bytes of ended threads whose slots
+	                             * were since reused */
+	uint32_t nsites;            /* sites[] entries valid */
 	uint32_t pad;
 	/* struct lt_thread[threads_cap], then struct lt_thread_site[sites_cap] */
 };

@@ -14,7 +14,7 @@ export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8
 trap '$T kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
 
 $T new-session -d -s v -x 80 -y 24 "cd $TMP && $LT run -- $DEMO 120"
-sleep 8
+sleep 12
 view()
 {
 	local title=$1
@@ -25,10 +25,11 @@ view()
 	$T capture-pane -p -t v | sed 's/[[:space:]]*$//'
 	printf '```\n\n'
 }
-view "Top table (\`t\`):" t
+view "Top table (\`a\`):" a
 view "Growth (\`g\`):" g
 view "Flame (\`f\`), zoomed into main:" f j j j j Enter
-view "Stack detail (Enter on a row of the top table):" Escape Escape t Enter
+view "Threads (\`t\`), the parked workers' group opened with Enter:" Escape Escape t Enter
+view "Stack detail (Enter on a row of the top table):" Escape a Enter
 view "Log (\`l\`):" Escape l
 view "Help (\`?\`):" '?'
 $T send-keys -t v q

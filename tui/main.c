@@ -30,6 +30,9 @@ static const char usage[] =
     "         [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls]\n"
     "         [--sort growth|METRIC] [--top N] [--threads]\n"
     "                 print one snapshot of a recording or of a running probed process\n"
+    "  diff BASE NEW [--format text|folded|json] [--metric METRIC] [--top N]\n"
+    "                 what changed between two snapshots (FILE, FILE@N or FILE@last),\n"
+    "                 per stack and per thread group, like pprof -base\n"
     "  help           this text\n"
     "  version        leaktop's version\n";
 
@@ -60,7 +63,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "record", cmd_record }, { "report", cmd_report }, { "list", cmd_list },
-		{ "run", cmd_run },       { "attach", cmd_attach },
+		{ "run", cmd_run },       { "attach", cmd_attach }, { "diff", cmd_diff },
 	};
 
 	opterr = 0; /* the commands report bad options themselves, in one line */

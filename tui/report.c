@@ -138,7 +138,7 @@ static struct row *sorted(const struct profile *p, uint32_t i, const struct repo
 	return v;
 }
 
-static void human(char *buf, size_t n, uint64_t bytes)
+void report_human(char *buf, size_t n, uint64_t bytes)
 {
 	if (bytes < 10 * 1024)
 		snprintf(buf, n, "%" PRIu64 " B", bytes);
@@ -150,13 +150,20 @@ static void human(char *buf, size_t n, uint64_t bytes)
 		snprintf(buf, n, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
 }
 
+void report_human_delta(char *buf, size_t n, int64_t bytes)
+{
+	char h[24];
+	report_human(h, sizeof h, bytes < 0 ? (uint64_t)-bytes : (uint64_t)bytes);
+	snprintf(buf, n, "%s%s", bytes < 0 ? "-" : bytes ? "+" : "", h);
+}
+
 /* A rate of bytes per second: "+40.0 KiB/s", "-512 B/s", "0 B/s". */
 static void human_rate(char *buf, size_t n, double bytes_per_s)
 {
 	char h[24];
 	double a = fabs(bytes_per_s);
 	uint64_t r = isfinite(a) && a < 1e18 ? (uint64_t)llround(a) : 0;
-	human(h, sizeof h, r);
+	report_human(h, sizeof h, r);
 	snprintf(buf, n, "%s%s/s", r ? (bytes_per_s < 0 ? "-" : "+") : "", h);
 }
 
@@ -179,8 +186,8 @@ static void write_text(FILE *f, const struct profile *p, uint32_t i, const struc
 	fprintf(f, "%s (pid %d), snapshot %u of %u at %.1f s, %s\n", p->program ? p->program : "?",
 	        p->pid, i + 1, p->nsnaps,
 	        s->time_ns > p->start_ns ? (s->time_ns - p->start_ns) / 1e9 : 0.0, st);
-	human(a, sizeof a, s->totals.live_bytes);
-	human(b, sizeof b, s->totals.alloc_bytes);
+	report_human(a, sizeof a, s->totals.live_bytes);
+	report_human(b, sizeof b, s->totals.alloc_bytes);
 	fprintf(f, "live %s in %" PRIu64 " blocks; %" PRIu64 " allocations (%s), %" PRIu64 " frees",
 	        a, s->totals.live_blocks, s->totals.alloc_calls, b, s->totals.free_calls);
 	if (s->unknown_frees)
@@ -197,8 +204,8 @@ static void write_text(FILE *f, const struct profile *p, uint32_t i, const struc
 	for (uint32_t k = 0; k < n; k++) {
 		const struct snap_entry *e = v[k].e;
 		const struct prof_stack *stk = profile_stack(p, e->id);
-		human(a, sizeof a, e->c.live_bytes);
-		human(b, sizeof b, e->c.alloc_bytes);
+		report_human(a, sizeof a, e->c.live_bytes);
+		report_human(b, sizeof b, e->c.alloc_bytes);
 		fprintf(f,
 		        "\n#%u  %s live in %" PRIu64 " blocks; %" PRIu64
 		        " allocations (%s), %" PRIu64 " frees",

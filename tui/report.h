@@ -42,6 +42,11 @@ int report_parse_sort(const char *s);
 /* The value of metric m in counts c. */
 uint64_t report_metric_value(const struct lt_counts *c, enum report_metric m);
 
+/* "512 B", "40.0 KiB", "3.2 MiB"; with a sign ("+40.0 KiB", "-512 B",
+ * "0 B") for a change. */
+void report_human(char *buf, size_t n, uint64_t bytes);
+void report_human_delta(char *buf, size_t n, int64_t bytes);
+
 /* The display name of a frame: its function, else "module+0xADDR", else
  * "0xADDR". Written into buf (n bytes); returns buf. */
 const char *report_frame_name(const struct profile *p, uint64_t addr, char *buf, size_t n);

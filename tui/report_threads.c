@@ -7,6 +7,9 @@
 #include "report.h"
 #include "threads.h"
 
+/* Thread snapshots (about one a second) the thread-leak verdict covers. */
+#define TREND_WINDOW 60
+
 static uint64_t age_ms(const struct lt_thread *t, uint64_t now_ns)
 {
 	uint64_t end = t->end_ns ? t->end_ns : now_ns;
@@ -23,17 +26,20 @@ static void write_text(FILE *f, const struct profile *p, const struct thread_sna
 	        ": %u live, %" PRIu64 " ended; %" PRIu64 " created since start\n",
 	        p->program ? p->program : "?", p->pid, up / 3600, up / 60 % 60, up % 60, tg->live,
 	        ts->ended, ts->created);
-	fprintf(f, "current stacks taken in %.1f ms\n", ts->capture_ns / 1e6);
+	fprintf(f, "current stacks taken in %.1f ms; ended threads still hold %" PRIu64 " bytes\n",
+	        ts->capture_ns / 1e6, tg->ended_live_bytes);
 	if (ts->untracked)
 		fprintf(f, "%" PRIu64 " threads created while every slot was live: untracked\n",
 		        ts->untracked);
 	for (uint32_t i = 0; i < tg->n; i++) {
 		const struct thread_group *g = &tg->g[i];
-		fprintf(f, "\n#%u  %u thread%s, %s, %s\n", i + 1, g->count,
-		        g->count == 1 ? "" : "s", thread_state_name(g->state),
+		fprintf(f, "\n#%u  %u thread%s, %" PRIu64 " bytes live, %s, %s%s\n", i + 1,
+		        g->count, g->count == 1 ? "" : "s", g->live_bytes,
+		        thread_state_name(g->state),
 		        g->wait_stack == LT_STACK_NONE
 		            ? thread_wait_name(g->wait)
-		            : thread_where(p, g->wait_stack, where, sizeof where));
+		            : thread_where(p, g->wait_stack, where, sizeof where),
+		        g->leak ? "; thread leak" : "");
 		if (g->wait == LT_WAIT_SYSCALL)
 			fprintf(f, "    system call %d: not interrupted for its stack\n",
 			        g->members[0]->syscall);
@@ -53,7 +59,8 @@ static void write_text(FILE *f, const struct profile *p, const struct thread_sna
 			fprintf(f, "%s %d", k % 4 ? "," : k ? ",\n            " : "", t->tid);
 			if (t->name[0])
 				fprintf(f, " %s", t->name);
-			fprintf(f, " (%.1f s", age_ms(t, ts->time_ns) / 1000.0);
+			fprintf(f, " (%.1f s, %" PRIu64 " B", age_ms(t, ts->time_ns) / 1000.0,
+			        t->live_bytes);
 			if (t->wchan[0])
 				fprintf(f, ", %s", t->wchan);
 			fputc(')', f);
@@ -78,13 +85,17 @@ static void write_json(FILE *f, const struct profile *p, const struct thread_sna
 	fprintf(f,
 	        ", \"pid\": %d, \"time_ms\": %" PRIu64 ", \"live\": %u, \"ended\": %" PRIu64
 	        ", \"created\": %" PRIu64 ", \"untracked\": %" PRIu64
-	        ", \"slots\": %u, \"capture_ms\": %.3f,\n"
+	        ", \"slots\": %u, \"ended_live_bytes\": %" PRIu64 ", \"capture_ms\": %.3f,\n"
 	        " \"groups\": [",
 	        p->pid, ts->time_ns > p->start_ns ? (ts->time_ns - p->start_ns) / 1000000 : 0,
-	        tg->live, ts->ended, ts->created, ts->untracked, ts->n, ts->capture_ns / 1e6);
+	        tg->live, ts->ended, ts->created, ts->untracked, ts->n, tg->ended_live_bytes,
+	        ts->capture_ns / 1e6);
 	for (uint32_t i = 0; i < tg->n; i++) {
 		const struct thread_group *g = &tg->g[i];
-		fprintf(f, "%s\n  {\"count\": %u, \"state\": ", i ? "," : "", g->count);
+		fprintf(f,
+		        "%s\n  {\"count\": %u, \"thread_leak\": %s, \"live_bytes\": %" PRIu64
+		        ", \"state\": ",
+		        i ? "," : "", g->count, g->leak ? "true" : "false", g->live_bytes);
 		report_json_str(f, thread_state_name(g->state));
 		fputs(", \"where\": ", f);
 		report_json_str(f, g->wait_stack == LT_STACK_NONE
@@ -103,8 +114,10 @@ static void write_json(FILE *f, const struct profile *p, const struct thread_sna
 			report_json_str(f, t->name);
 			fputs(", \"state\": ", f);
 			report_json_str(f, st);
-			fprintf(f, ", \"age_ms\": %" PRIu64 ", \"creator_tid\": %d, \"wchan\": ",
-			        age_ms(t, ts->time_ns), t->creator_tid);
+			fprintf(f,
+			        ", \"age_ms\": %" PRIu64 ", \"live_bytes\": %" PRIu64
+			        ", \"creator_tid\": %d, \"wchan\": ",
+			        age_ms(t, ts->time_ns), t->live_bytes, t->creator_tid);
 			report_json_str(f, t->wchan);
 			fputc('}', f);
 		}
@@ -179,6 +192,7 @@ int report_threads_write(FILE *f, const struct profile *p, uint64_t time_ns,
 		return -1;
 	struct thread_groups tg;
 	thread_groups_build(&tg, ts);
+	thread_groups_trend(&tg, p, (uint32_t)(ts - p->tsnaps), TREND_WINDOW);
 	if (format == REPORT_JSON)
 		write_json(f, p, ts, &tg);
 	else if (format == REPORT_FOLDED)

@@ -252,15 +252,6 @@ static int same_input(const struct rows *r, struct rows_input *in, const struct 
 	return r->built && !memcmp(in, &r->input, sizeof *in);
 }
 
-static void add_counts(struct lt_counts *to, const struct lt_counts *c)
-{
-	to->live_bytes += c->live_bytes;
-	to->live_blocks += c->live_blocks;
-	to->alloc_calls += c->alloc_calls;
-	to->alloc_bytes += c->alloc_bytes;
-	to->free_calls += c->free_calls;
-}
-
 /* Rows, and each stack's row, from snapshot s: one pass over its entries,
  * with base (sorted by id as s is) walked alongside. */
 static void group_entries(struct rows *r, const struct profile *p, const struct snapshot *s,
@@ -315,7 +306,7 @@ static void group_entries(struct rows *r, const struct profile *p, const struct 
 			row->stack = e->id;
 			row->top_live = e->c.live_bytes;
 		}
-		add_counts(&row->c, &c);
+		lt_counts_add(&row->c, &c);
 		row->nstacks++;
 		r->row_of[e->id] = k;
 	}

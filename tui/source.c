@@ -271,6 +271,14 @@ static void poll_threads(struct source *s, struct profile *p)
 			s->sites[m++] = s->sites[i];
 	}
 	h.nsites = m;
+	/* A thread snapshot a second is enough for trends; more often only
+	 * when the threads changed (state, stack, a thread came or went). */
+	const struct thread_snap *prev = p->ntsnaps ? &p->tsnaps[p->ntsnaps - 1] : NULL;
+	if (prev && h.time_ns < prev->time_ns + 1000000000ull && prev->n == h.nthreads &&
+	    prev->nsites == h.nsites &&
+	    (!h.nthreads || !memcmp(prev->t, s->threads, h.nthreads * sizeof *s->threads)) &&
+	    (!h.nsites || !memcmp(prev->sites, s->sites, h.nsites * sizeof *s->sites)))
+		return;
 	struct thread_snap ts = {
 		.seqno = h.seqno,
 		.time_ns = h.time_ns,
@@ -278,6 +286,7 @@ static void poll_threads(struct source *s, struct profile *p)
 		.ended = h.ended,
 		.untracked = h.untracked,
 		.capture_ns = h.capture_ns,
+		.reused_live_bytes = h.reused_live_bytes,
 		.n = h.nthreads,
 		.t = s->threads,
 		.nsites = h.nsites,

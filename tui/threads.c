@@ -46,9 +46,12 @@ void thread_groups_build(struct thread_groups *out, const struct thread_snap *ts
 	for (uint32_t i = 0; i < ts->n; i++) {
 		if (ts->t[i].status == LT_THREAD_LIVE)
 			live[nlive++] = &ts->t[i];
-		else if (ts->t[i].status == LT_THREAD_ENDED)
+		else if (ts->t[i].status == LT_THREAD_ENDED) {
 			out->ended++;
+			out->ended_live_bytes += ts->t[i].live_bytes;
+		}
 	}
+	out->ended_live_bytes += ts->reused_live_bytes;
 	out->live = nlive;
 	if (!nlive) {
 		free(live);
@@ -66,9 +69,11 @@ void thread_groups_build(struct thread_groups *out, const struct thread_snap *ts
 		g->wait_stack = live[i]->wait_stack;
 		g->wait = live[i]->wait;
 		g->state = live[i]->state;
-		for (uint32_t k = i + 1; k < j; k++)
+		for (uint32_t k = i; k < j; k++) {
 			if (live[k]->state != g->state)
 				g->state = '*';
+			g->live_bytes += live[k]->live_bytes;
+		}
 		g->count = j - i;
 		g->members = live + i;
 		i = j;
@@ -80,7 +85,56 @@ void thread_groups_free(struct thread_groups *g)
 {
 	free(g->all);
 	free(g->g);
+	free(g->series_block);
 	memset(g, 0, sizeof *g);
+}
+
+/* Whether a count keeps rising: the floor of the window's second half is
+ * above the lowest count, the newest count above that floor, and it rose
+ * by two threads at least. A pool that started its threads and holds them
+ * stops rising; threads parked one by one and never ended do not. */
+static int count_keeps_rising(const double *v, uint32_t n)
+{
+	if (n < 3)
+		return 0;
+	double lo = v[0], floor2 = v[n / 2];
+	for (uint32_t k = 1; k < n; k++)
+		lo = v[k] < lo ? v[k] : lo;
+	for (uint32_t k = n / 2 + 1; k < n; k++)
+		floor2 = v[k] < floor2 ? v[k] : floor2;
+	return floor2 > lo && v[n - 1] > floor2 && v[n - 1] - lo >= 2;
+}
+
+void thread_groups_trend(struct thread_groups *tg, const struct profile *p, uint32_t last,
+                         uint32_t window)
+{
+	if (!tg->n || last >= p->ntsnaps)
+		return;
+	uint32_t first = last + 1 > window ? last + 1 - window : 0, n = last - first + 1;
+	double *t = xcalloc(n, sizeof *t);
+	free(tg->series_block);
+	tg->series_block = xcalloc((size_t)tg->n * n, sizeof *tg->series_block);
+	for (uint32_t k = 0; k < n; k++)
+		t[k] = (double)(p->tsnaps[first + k].time_ns - p->tsnaps[first].time_ns) / 1e9;
+	for (uint32_t i = 0; i < tg->n; i++) {
+		struct thread_group *g = &tg->g[i];
+		g->series = tg->series_block + (size_t)i * n;
+		g->nseries = n;
+		for (uint32_t k = 0; k < n; k++) {
+			const struct thread_snap *ts = &p->tsnaps[first + k];
+			uint32_t c = 0;
+			for (uint32_t j = 0; j < ts->n; j++)
+				c += ts->t[j].status == LT_THREAD_LIVE &&
+				     same_group(&ts->t[j], g->members[0]);
+			g->series[k] = c;
+		}
+		growth_analyse(t, g->series, n, &g->trend);
+		int running = 0;
+		for (uint32_t k = 0; k < g->count; k++)
+			running |= g->members[k]->state == 'R';
+		g->leak = !running && count_keeps_rising(g->series, n);
+	}
+	free(t);
 }
 
 /* Whether a frame is the C library's (or the loader's): where a thread

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "growth.h"
 #include "shared/profile.h"
 
 struct thread_group {
@@ -18,19 +19,37 @@ struct thread_group {
 	uint8_t wait;          /* enum lt_wait of the members, when wait_stack is none */
 	char state;            /* the members' state when they agree, else '*' */
 	uint32_t count;
+	uint64_t live_bytes;              /* the members' live bytes, summed */
 	const struct lt_thread **members; /* count of them, by tid */
+	/* From thread_groups_trend: the group's count in each thread snapshot
+	 * of the window, oldest first, and growth.c's fit to it. */
+	double *series;
+	uint32_t nseries;
+	struct growth trend;
+	int leak; /* the count keeps rising while every member is blocked */
 };
 
 struct thread_groups {
 	struct thread_group *g;       /* largest first */
 	const struct lt_thread **all; /* the live threads; groups are runs of it */
 	uint32_t n;
-	uint32_t live, ended; /* threads in the snapshot */
+	uint32_t live, ended;      /* threads in the snapshot */
+	uint64_t ended_live_bytes; /* still live, allocated by threads that ended */
+	double *series_block;      /* every group's series, one allocation */
 };
 
 /* Groups the live threads of ts. Never fails (dies when out of memory). */
 void thread_groups_build(struct thread_groups *out, const struct thread_snap *ts);
 void thread_groups_free(struct thread_groups *g);
+
+/* Fills each group's series and trend from thread snapshots [last + 1 -
+ * window, last] of p (the groups come from snapshot last). A group is a
+ * thread leak when none of its members is running and its count keeps
+ * rising: the floor of the window's second half is above the window's
+ * lowest count, the newest count is above that floor, and the count rose
+ * by two at least. */
+void thread_groups_trend(struct thread_groups *tg, const struct profile *p, uint32_t last,
+                         uint32_t window);
 
 /* A one-line summary of where a thread waits: "in LIBC_CALL <- PROGRAM_FN"
  * (the libc function the program called, and the program's frame that

@@ -318,9 +318,9 @@ static void draw_header(struct app *a)
 static const struct {
 	const char *key, *label;
 } footer_keys[] = {
-	{ "F1", "Help" },  { "Tab", "View" },  { "t", "Top" },   { "g", "Growth" },
-	{ "f", "Flame" },  { "l", "Log" },     { "F6", "Sort" }, { "F4", "Filter" },
-	{ "/", "Search" }, { "Spc", "Pause" }, { "q", "Quit" },
+	{ "F1", "Help" },   { "Tab", "View" },  { "a", "Top" },  { "g", "Growth" },
+	{ "f", "Flame" },   { "t", "Threads" }, { "l", "Log" },  { "F6", "Sort" },
+	{ "F4", "Filter" }, { "/", "Search" },  { "q", "Quit" },
 };
 
 static void draw_footer(struct app *a)
@@ -336,6 +336,9 @@ static void draw_footer(struct app *a)
 	for (size_t i = 0; i < sizeof footer_keys / sizeof footer_keys[0]; i++) {
 		if (!a->log_path && !strcmp(footer_keys[i].key, "l"))
 			continue;
+		int w = (int)(strlen(footer_keys[i].key) + strlen(footer_keys[i].label)) + 1;
+		if (getcurx(stdscr) + w > COLS)
+			break; /* what does not fit is in the help (F1) */
 		attrset(theme_attr(ROLE_FOOTER_KEY));
 		printw("%s", footer_keys[i].key);
 		attrset(theme_attr(ROLE_FOOTER_LABEL));
@@ -380,6 +383,7 @@ static void draw(struct app *a)
 	case VIEW_TOP: view_top_draw(a); break;
 	case VIEW_GROWTH: view_growth_draw(a); break;
 	case VIEW_FLAME: view_flame_draw(a); break;
+	case VIEW_THREADS: view_threads_draw(a); break;
 	case VIEW_LOG: view_log_draw(a); break;
 	case VIEW_DETAIL: view_detail_draw(a); break;
 	case VIEW_HELP: view_help_draw(a); break;
@@ -501,7 +505,8 @@ static void set_view(struct app *a, enum view_id v)
 
 static void cycle_view(struct app *a, int dir)
 {
-	static const enum view_id order[] = { VIEW_TOP, VIEW_GROWTH, VIEW_FLAME, VIEW_LOG };
+	static const enum view_id order[] = { VIEW_TOP, VIEW_GROWTH, VIEW_FLAME, VIEW_THREADS,
+		                              VIEW_LOG };
 	int n = (int)(sizeof order / sizeof order[0]), at = 0;
 	for (int i = 0; i < n; i++)
 		if (order[i] == a->view)
@@ -562,7 +567,8 @@ static int common_key(struct app *a, int ch)
 	case 's': save_recording(a); return 1;
 	case '\t': cycle_view(a, 1); return 1;
 	case KEY_BTAB: cycle_view(a, -1); return 1;
-	case 't': set_view(a, VIEW_TOP); return 1;
+	case 'a': set_view(a, VIEW_TOP); return 1;
+	case 't': set_view(a, VIEW_THREADS); return 1;
 	case 'g': set_view(a, VIEW_GROWTH); return 1;
 	case 'f': set_view(a, VIEW_FLAME); return 1;
 	case 'l': set_view(a, VIEW_LOG); return 1;
@@ -608,6 +614,7 @@ static void dispatch_key(struct app *a, int ch)
 	case VIEW_TOP: used = view_top_key(a, ch); break;
 	case VIEW_GROWTH: used = view_growth_key(a, ch); break;
 	case VIEW_FLAME: used = view_flame_key(a, ch); break;
+	case VIEW_THREADS: used = view_threads_key(a, ch); break;
 	case VIEW_LOG: used = view_log_key(a, ch); break;
 	case VIEW_DETAIL: used = view_detail_key(a, ch); break;
 	case VIEW_HELP: used = view_help_key(a, ch); break;

@@ -17,7 +17,16 @@
 #include "source.h"
 #include "theme.h"
 
-enum view_id { VIEW_TOP, VIEW_GROWTH, VIEW_FLAME, VIEW_LOG, VIEW_DETAIL, VIEW_HELP, VIEW_COUNT };
+enum view_id {
+	VIEW_TOP,
+	VIEW_GROWTH,
+	VIEW_FLAME,
+	VIEW_THREADS,
+	VIEW_LOG,
+	VIEW_DETAIL,
+	VIEW_HELP,
+	VIEW_COUNT
+};
 
 struct app {
 	struct profile *prof;
@@ -45,6 +54,15 @@ struct app {
 	struct rows rows;
 	int selected, scroll;
 	uint32_t detail_stack;
+
+	/* The threads view: its selection, and the group Enter opened, both
+	 * by key (creation stack, current stack, why unknown), since groups
+	 * are rebuilt at every draw. */
+	int tsel, tscroll;
+	uint32_t thread_groups;
+	int thread_open;
+	uint32_t thread_open_create, thread_open_wait, thread_sel_create, thread_sel_wait;
+	uint8_t thread_open_why, thread_sel_why;
 
 	int has_base;
 	struct snapshot base; /* `b`: the baseline (entries owned) */
@@ -81,6 +99,8 @@ void view_growth_draw(struct app *a);
 int view_growth_key(struct app *a, int ch);
 void view_flame_draw(struct app *a);
 int view_flame_key(struct app *a, int ch);
+void view_threads_draw(struct app *a);
+int view_threads_key(struct app *a, int ch);
 void view_log_draw(struct app *a);
 int view_log_key(struct app *a, int ch);
 void view_detail_draw(struct app *a);

@@ -4,12 +4,12 @@
 
 #include "ui.h"
 
-/* Fits 80x24: 18 lines, keys in 17 columns, what they do in 61. */
+/* Fits 80x24: 19 lines, keys in 17 columns, what they do in 61. */
 #define KEY_COLS 17
 
 static const char *const help[][2] = {
 	{ "Tab  Shift-Tab", "next / previous view" },
-	{ "t  g  f  l", "top table, growth ranking, flame graph, the program's log" },
+	{ "a  g  f  t  l", "top table, growth ranking, flame graph, threads, the log" },
 	{ "Up Down j k", "move the selection; PgUp PgDn Home End move further" },
 	{ "Enter", "the selected row's full stack and its history (Esc: back)" },
 	{ "F6  <  >  I", "sort column of the top table; I inverts the sort" },
@@ -26,6 +26,7 @@ static const char *const help[][2] = {
 	{ "flame: h j k l", "or arrows: to the caller, biggest callee, left, right" },
 	{ "flame: Enter Esc", "zoom into the selected frame, zoom out (Backspace too)" },
 	{ "flame: m  /", "live bytes or allocations per second; highlight matches" },
+	{ "threads: Enter", "show a group's threads and current stack (Esc folds it)" },
 };
 
 void view_help_draw(struct app *a)

@@ -265,7 +265,9 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 			[ "$RC" -eq 0 -a "$HUNG" -eq 0 ]
 		g=$(group tpark '"created_at": "spawn_parked"')
 		check "threads: exactly 5 live threads created at spawn_parked, in one group" \
-			grep -q '^  {"count": 5, "state": "sleeping"' <<<"$g"
+			grep -q '^  {"count": 5, "thread_leak": false, "live_bytes": 320, "state": "sleeping"' <<<"$g"
+		check "threads: ... each holding its 64-byte session, counted to the thread that made it" \
+			[ "$(grep -o '"live_bytes": 64,' <<<"$g" | wc -l)" -eq 5 ]
 		check "threads: ... waiting in pthread_cond_wait <- park_forever" \
 			grep -q '"where": "in pthread_cond_wait <- park_forever"' <<<"$g"
 		check "threads: ... with their current stacks through pthread_cond_wait" \
@@ -275,21 +277,31 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 				grep -q "\"name\": \"parked-$i\"" <<<"$g"
 		done
 		g=$(group tpark '"created_at": "spawn_blocked"')
+		check "threads: the blocked group holds 128 bytes, 64 a thread" \
+			grep -q '"count": 2, "thread_leak": false, "live_bytes": 128,' <<<"$g"
 		check "threads: 2 threads that block every signal: stacks unknown, said why" \
 			grep -q '^  {"count": 2, .*"stack": "unknown: blocks signals".*"wait_frames": \[\]' <<<"$g"
 		check "threads: 3 joined threads ended, counted at spawn_finishing" \
 			grep -q '{"created": 3, "ended": 3, "created_at": "spawn_finishing"' "$TMP/tpark.json"
-		check "threads: 8 live, 3 ended, 11 created" \
-			grep -q '"live": 8, "ended": 3, "created": 11, "untracked": 0' "$TMP/tpark.json"
+		check "threads: 10 live, 3 ended, 13 created" \
+			grep -q '"live": 10, "ended": 3, "created": 13, "untracked": 0' "$TMP/tpark.json"
+		g=$(group tpark '"name": "reader"')
+		check "threads: a thread in read (restarts after a handler): signalled, its full stack" \
+			grep -q '"where": "in read <- wait_on_pipe", "stack": "ok"' <<<"$g"
+		g=$(group tpark '"name": "poller"')
+		check "threads: a thread in poll (EINTR after a handler): not signalled, its pc only" \
+			grep -q '"where": "in __poll", "stack": "in a system call a signal would cut short: not asked", "syscall": 7,' <<<"$g"
+		check "threads: ended threads still hold the 100 bytes main kept, not the 200 it freed" \
+			grep -q '"ended_live_bytes": 100,' "$TMP/tpark.json"
 		g=$(group tpark '"created_at": "\[not seen created\]"')
 		check "threads: main, in nanosleep, named by its pc, not interrupted" \
 			grep -q '"count": 1, .*"where": "in clock_nanosleep", "stack": "in a system call' <<<"$g"
 		"$LEAKTOP" report -p "$RPID" --threads >"$TMP/tpark.txt" 2>&1
 		check "threads: text: one line for the parked group" \
-			grep -q '^#1  5 threads, sleeping, in pthread_cond_wait <- park_forever$' "$TMP/tpark.txt"
+			grep -q '^#1  5 threads, 320 bytes live, sleeping, in pthread_cond_wait <- park_forever$' "$TMP/tpark.txt"
 		wait "$RJOB"
 		rc=$?
-		check "threads: the probe's signals never cut main's nanosleep short (exit $rc)" \
+		check "threads: the probe's signals cut no call short: nanosleep, read, poll (exit $rc; 3, 4, 5 if one was)" \
 			[ "$rc" -eq 0 ]
 	else
 		bad "threads: threads_park printed ready ($(head -c 200 "$TMP/tpark.err"))"
@@ -300,8 +312,8 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 	watch 20 "$TMP/trec.out" "$TMP/trec.err" \
 		"$LEAKTOP" record -q -o "$TMP/trec.lkt" -- "$BUILD/targets/threads_park" 5 2 3 1500
 	"$LEAKTOP" report "$TMP/trec.lkt" --threads --format json >"$TMP/trec.json" 2>&1
-	check "threads recorded: the file's last thread snapshot has 8 live, 3 ended, 11 created" \
-		grep -q '"live": 8, "ended": 3, "created": 11' "$TMP/trec.json"
+	check "threads recorded: the file's last thread snapshot (at exit) has 8 live, 5 ended, 13 created" \
+		grep -q '"live": 8, "ended": 5, "created": 13' "$TMP/trec.json"
 	g=$(group trec '"created_at": "spawn_parked"')
 	check "threads recorded: 5 at spawn_parked, in pthread_cond_wait <- park_forever" \
 		grep -q '^  {"count": 5, .*"where": "in pthread_cond_wait <- park_forever"' <<<"$g"
@@ -313,6 +325,68 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		grep -q ';spawn_blocked;\[thread\];\[unknown: blocks signals\] 2$' "$TMP/trec.folded"
 	check "threads folded: 3 lines, one a group" [ "$(wc -l <"$TMP/trec.folded")" -eq 3 ]
 
+	check "threads recorded: 5 parked at once and held are no thread leak" \
+		grep -q '"count": 5, "thread_leak": false, "live_bytes": 320,' <<<"$g"
+
+	# The demo parks one more worker every 5 s, never to wake: over 12 s,
+	# 3 of them, a group whose count keeps rising, a thread leak; main,
+	# always one, is not.
+	watch 30 /dev/null "$TMP/tdemo.err" "$LEAKTOP" record -q -o "$TMP/tdemo.lkt" -- \
+		"$BUILD/targets/demo" 12
+	"$LEAKTOP" report "$TMP/tdemo.lkt" --threads --format json >"$TMP/tdemo.json" 2>&1
+	g=$(group tdemo '"created_at": "start_parked_worker"')
+	check "thread leak: demo's 3 parked workers, rising one every 5 s, are a thread leak" \
+		grep -q '^  {"count": 3, "thread_leak": true, "live_bytes": 768, .*"where": "in pthread_cond_wait <- parked_worker"' <<<"$g"
+	g=$(group tdemo '"created_at": "\[not seen created\]"')
+	check "thread leak: main is not" grep -q '^  {"count": 1, "thread_leak": false' <<<"$g"
+	"$LEAKTOP" report "$TMP/tdemo.lkt" --threads >"$TMP/tdemo.txt" 2>&1
+	check "thread leak: text says it on the group's line" \
+		grep -q '^#1  3 threads, 768 bytes live, sleeping, in pthread_cond_wait <- parked_worker; thread leak$' \
+		"$TMP/tdemo.txt"
+
+	# diff: demo 4 (growth.lkt) against demo 12, two processes, matched by
+	# names. At exit: the leak holds 40 and 120 blocks of 4 KiB; 1 and 3
+	# workers are parked; the cache, 160 entries of 2 KiB after 4 s, is
+	# empty after 12 (flushed at tick 120).
+	"$LEAKTOP" diff "$TMP/growth.lkt" "$TMP/tdemo.lkt" --format json >"$TMP/diff.json" 2>&1
+	diff_line()
+	{
+		grep '^  {"live_bytes"' "$TMP/diff.json" | grep -m 1 "\"func\": \"$1\""
+	}
+	check "diff: leak_request_buffer +327680 bytes, +80 blocks, +80 allocations, across two runs" \
+		grep -q '"live_bytes": 327680, "live_blocks": 80, "alloc_calls": 80,' <<<"$(diff_line leak_request_buffer)"
+	check "diff: ... and it comes first" \
+		grep -q '"func": "leak_request_buffer"' <<<"$(grep -m 1 '^  {"live_bytes"' "$TMP/diff.json")"
+	check "diff: the emptied cache, -327680 bytes, -160 blocks" \
+		grep -q '"live_bytes": -327680, "live_blocks": -160,' <<<"$(diff_line cache_store)"
+	check "diff: the 2 MiB config table did not change: not listed" \
+		sh -c '[ -z "$1" ]' sh "$(diff_line load_config_table)"
+	check "diff: the parked workers' group grew by 2 threads (1 -> 3), 512 bytes more" \
+		grep -q '{"count": 2, "base_count": 1, "new_count": 3, "live_bytes": 512, "where": "in pthread_cond_wait <- parked_worker", "created_at": "start_parked_worker"}' \
+		"$TMP/diff.json"
+	"$LEAKTOP" diff "$TMP/growth.lkt" "$TMP/tdemo.lkt" >"$TMP/diff.txt" 2>&1
+	check "diff: text, the leak first with its change" \
+		grep -q '^#1  +320.0 KiB live (+80 blocks), now 480.0 KiB; +80 allocations, +0 frees$' "$TMP/diff.txt"
+	check "diff: text, the thread group that grew" \
+		grep -q '^  +2 threads (1 -> 3), in pthread_cond_wait <- parked_worker < start_parked_worker$' \
+		"$TMP/diff.txt"
+	"$LEAKTOP" diff "$TMP/growth.lkt" "$TMP/tdemo.lkt" --format folded >"$TMP/diff.folded" 2>&1
+	check "diff: folded, the growth of live bytes per stack, what shrank left out" \
+		sh -c 'grep -q "^_start;__libc_start_main;__libc_start_call_main;main;handle_request;leak_request_buffer 327680$" "$1" &&
+			! grep -q cache_store "$1"' sh "$TMP/diff.folded"
+	# One file, two snapshots: FILE@N. Against itself: nothing changed.
+	"$LEAKTOP" diff "$TMP/tdemo.lkt@last" "$TMP/tdemo.lkt" >"$TMP/diff.same" 2>&1
+	check "diff: a snapshot against itself: no stack changed, no thread group grew" \
+		sh -c 'grep -q "^no stack changed$" "$1" && grep -q "^no thread group grew$" "$1"' sh "$TMP/diff.same"
+	"$LEAKTOP" diff "$TMP/tdemo.lkt@1" "$TMP/tdemo.lkt@3" >/dev/null 2>&1
+	check "diff: FILE@1 against FILE@3 reads (exit $?)" [ $? -eq 0 ]
+	expect_usage_error "diff with one file" "$LEAKTOP" diff "$TMP/tdemo.lkt"
+	expect_usage_error "diff at a snapshot the file does not hold" \
+		"$LEAKTOP" diff "$TMP/tdemo.lkt@99" "$TMP/tdemo.lkt"
+	expect_usage_error "diff of a missing file" "$LEAKTOP" diff "$TMP/none.lkt" "$TMP/tdemo.lkt"
+	expect_usage_error "diff with an unknown format" \
+		"$LEAKTOP" diff --format pdf "$TMP/tdemo.lkt" "$TMP/tdemo.lkt"
+
 	# 2,000 short-lived threads: all counted, the registry stays bounded.
 	if start_ready tmany "$BUILD/targets/threads_many" 2000 3000; then
 		sleep 1.2
@@ -320,7 +394,7 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		check "threads: 2,000 short-lived threads, all counted as ended at spawn_wave" \
 			grep -q '{"created": 2000, "ended": 2000, "created_at": "spawn_wave"' "$TMP/tmany.json"
 		check "threads: ... the registry bounded at 1,024 entries: main and the 1,023 latest ended" \
-			grep -q '"live": 1, "ended": 2000, "created": 2001, "untracked": 0, "slots": 1024' \
+			grep -q '"live": 1, "ended": 2000, "created": 2001, "untracked": 0, "slots": 1024, "ended_live_bytes": 0,' \
 			"$TMP/tmany.json"
 		kill "$RJOB" 2>/dev/null
 		wait "$RJOB" 2>/dev/null

@@ -106,8 +106,8 @@ check "growth view: the big stable block is called stable (${big:-not shown})" \
 	sh -c 'echo "$1" | grep -q "^stable "' sh "$big"
 
 # --- every view at 80x24 ------------------------------------------------------
-$T send-keys -t run t
-expect_screen run 3 'LIVE +BLOCKS +GROWTH/s +ALLOCS/s +TOTAL' "top view: t shows its columns"
+$T send-keys -t run a
+expect_screen run 3 'LIVE +BLOCKS +GROWTH/s +ALLOCS/s +TOTAL' "top view: a shows its columns"
 expect_screen run 3 'F1Help TabView' "footer: the keys, as htop shows its function keys"
 $T send-keys -t run f
 expect_screen run 3 'flame of live bytes' "flame view: f opens it"
@@ -141,18 +141,111 @@ expect_screen run 3 'flame of allocations/s  selected: leak_request_buffer  (9|1
 	"flame view: m shows the allocation rate, the leak's 10/s"
 expect_screen run 3 '^cache_store' "flame view: ... where the cache, 160 allocations/s, is widest"
 $T send-keys -t run m
-$T send-keys -t run t l # in the flame view l moves right (hjkl)
+# t: the threads, grouped. The demo parks one more worker every 5 s, from
+# start_parked_worker, in pthread_cond_wait: one group whose count is the
+# header's thread count less main and the probe's publisher.
+$T send-keys -t run t
+expect_screen run 3 'THREADS +S +LIVE +TREND +VERDICT +WHERE' "threads view: t opens it"
+# (At 80 columns the creator is cut: start_parked_worker shows at 200.)
+expect_screen run 3 '^ +[0-9]+ S +[0-9.]+[BK] .*in pthread_cond_wait <- parked_worker < s' \
+	"threads view: the parked workers, one group: where they wait and where they were made"
+expect_screen run 3 '^ +1 S +[0-9.]+[KM]? .*in clock_nanosleep < \[not seen created\]' \
+	"threads view: main, asleep in clock_nanosleep between ticks"
+parked_is_threads_less_two()
+{
+	local s n total
+	s=$(screen run)
+	n=$(sed -n 's/^ *\([0-9]*\) S .*parked_worker.*/\1/p' <<<"$s")
+	total=$(sed -n 's/.* threads \([0-9]*\) .*/\1/p' <<<"$s" | head -n 1)
+	[ -n "$n" ] && [ -n "$total" ] && [ "$n" -eq $((total - 2)) ]
+}
+for _ in $(seq 20); do parked_is_threads_less_two && break; sleep 0.3; done
+check "threads view: the group holds every parked worker (header's threads less 2)" \
+	parked_is_threads_less_two
+expect_screen run 8 '^ +[0-9]+ S .* leak +in pthread_cond_wait <- parked_worker' \
+	"threads view: the parked workers, piling up, are a thread leak"
+$T send-keys -t run Home Enter
+expect_screen run 3 '^ +[0-9]+ +demo +sleeping +256B +[0-9]+:[0-9]{2} +futex' \
+	"threads view: Enter lists the group's threads (tid, name, state, its 256 live bytes, age, wait channel)"
+expect_screen run 3 '^ +parked_worker +tests/targets/demo\.c:[0-9]+' \
+	"threads view: ... and their current stack, with file:line"
+$T send-keys -t run Escape
+$T send-keys -t run a l # in the flame view l moves right (hjkl)
 expect_screen run 3 'log: leaktop\.demo\.[0-9]+\.log' "log view: l shows the program's log file"
 expect_screen run 3 'demo: tick' "log view: shows the program's output"
-$T send-keys -t run t Enter
+$T send-keys -t run a Enter
 expect_screen run 3 '^stack [0-9]+' "detail view: Enter opens the selected row's stack"
 expect_screen run 3 'tests/targets/demo\.c:[0-9]+' "detail view: frames with file:line"
 $T send-keys -t run Escape '?'
 expect_screen run 3 'F6  <  >' "help view: ? lists every key"
-$T send-keys -t run Escape Tab
-expect_screen run 3 'VERDICT' "Tab: from top to growth"
+$T send-keys -t run Escape a Tab
+expect_screen run 3 'VERDICT +LIVE' "Tab: from top to growth"
 $T send-keys -t run BTab
 expect_screen run 3 'LIVE +BLOCKS' "Shift-Tab: back to top"
+
+# --- the top table's keys -------------------------------------------------------
+# As htop's: sort column (F6 < >), invert (I), search (/), filter (F4 \),
+# grouping (G), pause (space), refresh (+ -), baseline (b B). Each checked by
+# what the screen shows after it.
+TOP_HDR='LIVE +BLOCKS +GROWTH/s'
+$T send-keys -t run a
+expect_screen run 3 "$TOP_HDR" "keys: the top table"
+check "sort: by live bytes first, the 2 MiB config table heads it" \
+	sh -c 'echo "$1" | grep -q load_config_table' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run '>' '>' '>' # LIVE -> BLOCKS -> GROWTH/s -> ALLOCS/s
+sleep 0.5
+check "sort: > three times, by allocations/s: the cache (160/s) heads it" \
+	sh -c 'echo "$1" | grep -q cache_store' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run I
+sleep 0.5
+check "sort: I inverts it: the cache is no longer first" \
+	sh -c '! echo "$1" | grep -q cache_store' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run I '<' '<' '<' # back to live bytes, largest first
+sleep 0.5
+check "sort: < three times, back to live bytes" \
+	sh -c 'echo "$1" | grep -q load_config_table' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run '\'
+expect_screen run 3 'filter \(function or module, empty clears\):' "filter: \\ asks for it"
+$T send-keys -t run cache Enter
+sleep 0.5
+rows=$(screen run | awk -v h="$TOP_HDR" 'found && /[0-9]/ && !/F1Help/ { n++ } $0 ~ h { found = 1 } END { print n + 0 }')
+check "filter: 'cache': one row left, cache_store ($rows rows)" \
+	sh -c '[ "$1" -eq 1 ] && echo "$2" | grep -q cache_store' sh "$rows" "$(first_row run "$TOP_HDR")"
+$T send-keys -t run F4 # the prompt shows the filter: erase it, and an empty line clears
+for _ in 1 2 3 4 5 6; do $T send-keys -t run BSpace; done
+$T send-keys -t run Enter
+sleep 0.5
+check "filter: F4 and an empty line clear it: the config table is back on top" \
+	sh -c 'echo "$1" | grep -q load_config_table' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run / leak_req Enter Enter
+expect_screen run 3 '^stack [0-9]+' "search: / leak_req selects its row; Enter opens it"
+expect_screen run 3 '^ +0 leak_request_buffer +tests/targets/demo\.c' \
+	"search: ... and it is the leak's stack"
+$T send-keys -t run Escape G
+expect_screen run 3 'group stack' "G: grouped by full stack (the header says so)"
+$T send-keys -t run G
+expect_screen run 3 'group module' "G: by module"
+expect_screen run 3 '(^| )demo( |$)' "G: by module, the demo's own module is a row"
+$T send-keys -t run G
+expect_screen run 3 'group function' "G: back to by function"
+$T send-keys -t run Space
+expect_screen run 3 '\[PAUSED\]' "space: pauses (the header says so)"
+$T send-keys -t run Space
+expect_screen run 3 'refresh 1\.0s  *$|refresh 1\.0s$' "space: resumes"
+$T send-keys -t run +
+expect_screen run 3 'refresh 0\.5s' "+: refreshes twice as often"
+$T send-keys -t run - -
+expect_screen run 3 'refresh 2\.0s' "-: half as often"
+$T send-keys -t run +
+$T send-keys -t run b
+expect_screen run 3 '\[vs BASELINE\]' "b: the tables show the change since now"
+sleep 1.5
+check "b: the 2 MiB config table has not changed since: no longer on top" \
+	sh -c '! echo "$1" | grep -q load_config_table' sh "$(first_row run "$TOP_HDR")"
+$T send-keys -t run B
+sleep 1.5
+check "B: clears it: the config table is back on top" \
+	sh -c 'echo "$1" | grep -q load_config_table' sh "$(first_row run "$TOP_HDR")"
 
 # --- resize ------------------------------------------------------------------
 $T resize-window -t run -x 200 -y 60
@@ -166,8 +259,9 @@ each_view()
 {
 	local size=$1 nl=$2 key re what
 	for v in "g|VERDICT +LIVE +GROWTH/s|growth" "f|flame of live bytes|flame" \
-		"t l|log: leaktop\.demo|log" "t Enter|^stack [0-9]+|detail" \
-		"Escape ?|F6  <  >|help" "Escape t|LIVE +BLOCKS|top"; do
+		"a l|log: leaktop\.demo|log" "a Enter|^stack [0-9]+|detail" \
+		"Escape ?|F6  <  >|help" "Escape t|THREADS +S +LIVE|threads" \
+		"a|LIVE +BLOCKS|top"; do
 		key=${v%%|*} re=${v#*|} what=${re#*|} re=${re%|*}
 		# shellcheck disable=SC2086 # key holds several keys
 		$T send-keys -t run $key
@@ -178,6 +272,10 @@ each_view()
 	done
 }
 each_view 200x60 60
+$T send-keys -t run t
+expect_screen run 3 'parked_worker < start_parked_worker' \
+	"200x60: the threads view names the creator in full"
+$T send-keys -t run a
 $T resize-window -t run -x 60 -y 20
 expect_screen run 3 'terminal too small' "resize to 60x20: says the terminal is too small"
 $T resize-window -t run -x 80 -y 24

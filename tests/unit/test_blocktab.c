@@ -30,7 +30,7 @@ static void model_check(void)
 		addr[i] = (rnd(&s) & 0x7ffffffffff0ull) | 0x10;
 	for (int i = 0; i < N; i++) {
 		CHECK(blocktab_insert(&t, addr[i], (uint32_t)i & BLOCK_STACK_MAX, (uint64_t)i * 3,
-		                      &old) == 0);
+		                      (uint16_t)(i * 7 + 1), &old) == 0);
 		live[i] = 1;
 		nlive++;
 	}
@@ -43,6 +43,7 @@ static void model_check(void)
 		CHECK(blocktab_remove(&t, addr[i], &out) == 0);
 		CHECK_EQ_U64(out.stack, (uint32_t)i & BLOCK_STACK_MAX);
 		CHECK_EQ_U64(out.size, (uint64_t)i * 3);
+		CHECK_EQ_U64(out.owner, (uint16_t)(i * 7 + 1));
 		live[i] = 0;
 		nlive--;
 	}
@@ -54,6 +55,7 @@ static void model_check(void)
 		if (live[i]) {
 			CHECK(r == 0);
 			CHECK_EQ_U64(out.size, (uint64_t)i * 3);
+			CHECK_EQ_U64(out.owner, (uint16_t)(i * 7 + 1));
 		} else {
 			CHECK(r == -1);
 		}
@@ -66,17 +68,24 @@ static void replace_and_clamp(void)
 {
 	struct block_rec old = { 0 }, out;
 	blocktab_init(&t);
-	CHECK(blocktab_insert(&t, 0x1000, 7, 100, &old) == 0);
-	CHECK(blocktab_insert(&t, 0x1000, 9, 200, &old) == 1); /* a free the probe missed */
+	CHECK(blocktab_insert(&t, 0x1000, 7, 100, 0xffff, &old) == 0);
+	CHECK(blocktab_insert(&t, 0x1000, 9, 200, 3, &old) == 1); /* a free the probe missed */
 	CHECK_EQ_U64(old.stack, 7);
 	CHECK_EQ_U64(old.size, 100);
+	CHECK_EQ_U64(old.owner, 0xffff);
 	CHECK_EQ_U64(blocktab_count(&t), 1);
 	CHECK(blocktab_remove(&t, 0x1000, &out) == 0);
 	CHECK_EQ_U64(out.stack, 9);
 	CHECK_EQ_U64(out.size, 200);
+	CHECK_EQ_U64(out.owner, 3);
+	/* No allocator returns an address whose low 48 bits are zero: never
+	 * stored (it would read as an empty slot), never found. */
+	CHECK(blocktab_insert(&t, 1ull << 48, 1, 1, 1, &old) == 2);
+	CHECK(blocktab_remove(&t, 1ull << 48, &out) == -1);
+	CHECK_EQ_U64(blocktab_count(&t), 0);
 	CHECK(blocktab_remove(&t, 0x1000, &out) == -1);
 	CHECK(blocktab_remove(&t, 0x2000, &out) == -1); /* never seen */
-	CHECK(blocktab_insert(&t, 0x3000, BLOCK_STACK_MAX, 1ull << 50, &old) == 0);
+	CHECK(blocktab_insert(&t, 0x3000, BLOCK_STACK_MAX, 1ull << 50, 0, &old) == 0);
 	CHECK(blocktab_remove(&t, 0x3000, &out) == 0);
 	CHECK_EQ_U64(out.size, BLOCK_SIZE_MAX);
 	CHECK_EQ_U64(out.stack, BLOCK_STACK_MAX);
@@ -94,7 +103,7 @@ static void *worker(void *arg)
 	uintptr_t id = (uintptr_t)arg;
 	struct block_rec old, out;
 	for (uint64_t i = 0; i < PER_THREAD; i++)
-		if (blocktab_insert(&t, ((id << 32) | (i + 1)) << 4, (uint32_t)id, i, &old) != 0)
+		if (blocktab_insert(&t, ((id << 32) | (i + 1)) << 4, (uint32_t)id, i, 0, &old) != 0)
 			abort();
 	pthread_barrier_wait(&inserted);
 	uint64_t other = (id + 1) % THREADS;

@@ -505,29 +505,29 @@ static void test_bad_payloads(const unsigned char *b, size_t len)
 	} cases[] = {
 		{ "unknown type is skipped", 99, NULL, { 1, 2, 3 }, 3 },
 		{ "unknown empty type", 98, NULL, { 0 }, 0 },
-		/* THREADS: 48 bytes of fixed fields, n = 1, one thread from byte
-		 * 52 (its create_stack at 60, wait_stack at 64, status at 68, its
-		 * two string lengths at 103), then nsites at 107. */
+		/* THREADS: 56 bytes of fixed fields, n = 1, one thread from byte
+		 * 60 (its create_stack at 68, wait_stack at 72, status at 76, its
+		 * two string lengths at 119), then nsites at 123. */
 		{ "thread naming an undefined stack",
 		  REC_THREADS,
 		  "creation stack 12345 is not defined",
-		  { [48] = 1, [60] = 0x39, 0x30, [64] = 0xff, 0xff, 0xff, 0xff, [68] = 1 },
-		  111 },
+		  { [56] = 1, [68] = 0x39, 0x30, [72] = 0xff, 0xff, 0xff, 0xff, [76] = 1 },
+		  127 },
 		{ "thread of unknown status",
 		  REC_THREADS,
 		  "unknown status 9",
-		  { [48] = 1, [60] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, [68] = 9 },
-		  111 },
+		  { [56] = 1, [68] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, [76] = 9 },
+		  127 },
 		{ "thread with no stacks",
 		  REC_THREADS,
 		  NULL,
-		  { [48] = 1, [60] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, [68] = 1 },
-		  111 },
+		  { [56] = 1, [68] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, [76] = 1 },
+		  127 },
 		{ "threads count beyond the payload",
 		  REC_THREADS,
 		  "cannot fit",
-		  { [48] = 2 },
-		  111 },
+		  { [56] = 2 },
+		  127 },
 		{ "count beyond the payload",
 		  REC_STACKS,
 		  "cannot fit",

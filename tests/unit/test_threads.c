@@ -89,9 +89,68 @@ static void test_where(void)
 	profile_free(p);
 }
 
+/* A profile of n thread snapshots a second apart, snapshot k holding
+ * counts[k] threads of one group (created at stack 1, waiting at stack 2)
+ * in state `state`, and main. */
+static struct profile *history(const int *counts, uint32_t n, char state)
+{
+	struct profile *p = profile_new();
+	struct lt_thread t[16];
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t m = 0;
+		t[m++] = thread(1, LT_STACK_NONE, 3, LT_WAIT_OK, 'S', LT_THREAD_LIVE);
+		for (int j = 0; j < counts[k]; j++)
+			t[m++] = thread(10 + j, 1, 2, LT_WAIT_OK, state, LT_THREAD_LIVE);
+		struct thread_snap ts = { .time_ns = (uint64_t)(k + 1) * 1000000000ull,
+			                  .n = m,
+			                  .t = t };
+		CHECK(profile_add_threads(p, &ts) == 0);
+	}
+	return p;
+}
+
+/* The verdict on the group of the last snapshot that came from stack 1. */
+static int leak_of(const int *counts, uint32_t n, char state)
+{
+	struct profile *p = history(counts, n, state);
+	struct thread_groups g;
+	int leak = -1;
+	thread_groups_build(&g, &p->tsnaps[n - 1]);
+	thread_groups_trend(&g, p, n - 1, 60);
+	for (uint32_t i = 0; i < g.n; i++)
+		if (g.g[i].create_stack == 1) {
+			CHECK_EQ_U64(g.g[i].nseries, n);
+			CHECK_EQ_U64(g.g[i].series[n - 1], counts[n - 1]);
+			leak = g.g[i].leak;
+		} else
+			CHECK(!g.g[i].leak); /* main: always one */
+	thread_groups_free(&g);
+	profile_free(p);
+	return leak;
+}
+
+static void test_thread_leak(void)
+{
+	static const int parked_one_by_one[] = { 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4 };
+	static const int pool[] = { 0, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8 };
+	static const int pool_late[] = { 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8 };
+	static const int comes_and_goes[] = { 1, 3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3 };
+	static const int one_more[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2 };
+	CHECK_EQ_U64(leak_of(parked_one_by_one, 12, 'S'), 1);
+	CHECK_EQ_U64(leak_of(parked_one_by_one, 12, 'R'), 0); /* busy: not parked */
+	CHECK_EQ_U64(leak_of(pool, 12, 'S'), 0);
+	CHECK_EQ_U64(leak_of(comes_and_goes, 12, 'S'), 0);
+	CHECK_EQ_U64(leak_of(one_more, 12, 'S'), 0);
+	CHECK_EQ_U64(leak_of(parked_one_by_one, 2, 'S'), 0); /* too few to tell */
+	/* A pool started late in the window: its floor rose, but it no longer
+	 * rises; the newest count must top the second half's floor. */
+	CHECK_EQ_U64(leak_of(pool_late, 12, 'S'), 0);
+}
+
 int main(void)
 {
 	test_groups();
+	test_thread_leak();
 	test_where();
 	return check_failures != 0;
 }

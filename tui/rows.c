@@ -210,8 +210,7 @@ static void steps_forget(struct rows *r)
  * over (its ids now name other stacks). */
 static void sites_check(struct rows *r, const struct profile *p, enum group_mode g)
 {
-	if (r->site_prof == p && r->site_resets == p->resets && r->site_group == g &&
-	    !r->site_stale)
+	if (r->site_prof == p && r->site_resets == p->resets && r->site_group == g)
 		return;
 	if (r->site_prof != p || r->site_resets != p->resets) {
 		strtab_free(&r->strs);
@@ -223,7 +222,6 @@ static void sites_check(struct rows *r, const struct profile *p, enum group_mode
 	r->site_prof = p;
 	r->site_resets = p->resets;
 	r->site_group = g;
-	r->site_stale = 0;
 }
 
 /* Whether string i contains the filter, judged once per string a build. */
@@ -651,12 +649,6 @@ const struct row *rows_get(struct rows *r, size_t i)
 	const struct row *row = rows_peek(r, i);
 	analyse(r, r->order[i].row);
 	return row;
-}
-
-void rows_forget(struct rows *r)
-{
-	r->site_stale = 1;
-	r->built = 0;
 }
 
 void rows_free(struct rows *r)

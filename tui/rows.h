@@ -124,7 +124,6 @@ struct rows {
 	struct rows_site *site; /* per stack id */
 	size_t site_cap;
 	enum group_mode site_group;
-	int site_stale; /* rows_forget: describe every stack again */
 	const struct profile *site_prof;
 	uint64_t site_resets; /* the profile's resets when site was filled */
 
@@ -172,11 +171,6 @@ const struct row *rows_get(struct rows *r, size_t i);
 /* Row i in the sort order; its growth and sparkline may not be filled in
  * (for searching labels without analysing every row). */
 const struct row *rows_peek(struct rows *r, size_t i);
-
-/* Makes the next rows_build describe every stack again and rebuild, after
- * the profile's symbols changed under known stacks (a file and line
- * looked up later). The rows and their labels stay valid until then. */
-void rows_forget(struct rows *r);
 
 void rows_free(struct rows *r);
 

@@ -190,21 +190,19 @@ static int settle_one(struct source *s, struct profile *p, uint64_t addr)
 	return 1;
 }
 
-size_t source_settle(struct source *s, struct profile *p, int *tops)
+size_t source_settle(struct source *s, struct profile *p)
 {
 	size_t changed = 0;
 	for (size_t i = 0; i < s->nlater; i++)
 		changed += (size_t)settle_one(s, p, s->later[i]);
-	*tops = s->tops_later && changed;
 	s->nlater = 0;
-	s->tops_later = 0;
 	return changed;
 }
 
-/* Makes stack id known to p, resolving frames p has no symbol for: fully,
- * or (lazy_lines) with files and lines left for later but the top
- * frame's (see struct source). */
-static void learn_stack(struct source *s, struct profile *p, uint32_t id)
+/* Makes stack id known to p, resolving frames p has no symbol for: at
+ * once, or (lazy_lines, first snapshot) their files and lines later, but
+ * the top frame's when the tables will show it (`shown`). */
+static void learn_stack(struct source *s, struct profile *p, uint32_t id, int shown)
 {
 	uint64_t frames[LT_DEPTH_MAX];
 	if (profile_stack(p, id))
@@ -212,11 +210,12 @@ static void learn_stack(struct source *s, struct profile *p, uint32_t id)
 	int depth = shm_read_stack(&s->rd, id, frames, LT_DEPTH_MAX);
 	if (depth < 0)
 		return; /* not written yet: next poll */
+	int later = s->lazy_lines && s->first;
 	for (int i = 0; i < depth; i++) {
 		if (profile_sym(p, frames[i]))
 			continue;
 		struct frame_sym fs;
-		if (s->lazy_lines) {
+		if (later) {
 			sym_resolve_func(s->sym, frames[i], &fs);
 			if (s->nlater == s->later_cap) {
 				s->later_cap = s->later_cap ? 2 * s->later_cap : 256;
@@ -231,12 +230,8 @@ static void learn_stack(struct source *s, struct profile *p, uint32_t id)
 	}
 	if (profile_add_stack(p, id, frames, (uint32_t)depth) < 0)
 		die("out of memory");
-	if (s->lazy_lines && depth > 0) {
-		if (!s->first)
-			settle_one(s, p, frames[rows_top_frame(p, profile_stack(p, id))]);
-		else
-			s->tops_later = 1; /* the first snapshot: in the list already */
-	}
+	if (later && shown && depth > 0)
+		settle_one(s, p, frames[rows_top_frame(p, profile_stack(p, id))]);
 }
 
 /* Learns stack *id, or makes it LT_STACK_NONE when it cannot be learnt. */
@@ -244,7 +239,7 @@ static void known_stack(struct source *s, struct profile *p, uint32_t *id)
 {
 	if (*id == LT_STACK_NONE)
 		return;
-	learn_stack(s, p, *id);
+	learn_stack(s, p, *id, 0);
 	if (!profile_stack(p, *id))
 		*id = LT_STACK_NONE;
 }
@@ -351,7 +346,7 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 		const struct lt_counts *c = &s->counts[id];
 		if (counts_zero(c))
 			continue;
-		learn_stack(s, p, id);
+		learn_stack(s, p, id, 1);
 		if (!profile_stack(p, id))
 			continue; /* its frames are not published yet */
 		snap.e[snap.n].id = id;

@@ -33,16 +33,16 @@ struct source {
 	const char *broken;           /* why the segment can no longer be read, or NULL */
 	uint32_t state;               /* the state word as last read */
 	int status;
-	/* Set by the caller: learn frames' functions now, their files and
-	 * lines at source_settle; but for each stack's top frame (as rows.c
-	 * finds it, and every table shows it), which is looked up at once
-	 * unless the stack comes with the first snapshot (the first frame
-	 * waits for nothing it can do without). */
+	/* Set by the caller: the frames of the stacks that come with the
+	 * first snapshot get their functions at once, their files and lines
+	 * at source_settle (after the first frame is drawn: libc's DWARF alone
+	 * takes 90 ms), but for each stack's top frame as rows.c finds it,
+	 * which every table shows. Stacks that come later are looked up
+	 * whole, at once, as are stacks with lazy_lines unset. */
 	int lazy_lines;
 	uint64_t *later; /* addresses whose line source_settle looks up */
 	size_t nlater, later_cap;
-	int tops_later; /* some top frame is among them */
-	int first;      /* this poll may bring p's first snapshot */
+	int first; /* this poll may bring p's first snapshot */
 };
 
 /* Opens the newest segment of pid. 0, or -1 with a message in err. */
@@ -56,12 +56,9 @@ void source_close(struct source *s);
  * still reads through the mapping (s->removed). */
 int source_poll(struct source *s, struct profile *p, char *err, size_t errlen);
 
-/* Looks up the files and lines a lazy_lines source left for later, into p.
- * Returns how many symbols it changed; *tops is 1 when a stack's top frame
- * may be among them (rows must describe their stacks again: rows_forget).
- * The first lookup in a module reads its DWARF (90 ms for libc's separate
- * debug info). */
-size_t source_settle(struct source *s, struct profile *p, int *tops);
+/* Looks up the files and lines a lazy_lines source left for later, into p
+ * (none a table shows). Returns how many symbols it changed. */
+size_t source_settle(struct source *s, struct profile *p);
 
 /* Looks for a newer segment of the same pid (after an exec). Returns 1 when
  * the source moved to one (p is reset), else 0. */

@@ -717,20 +717,12 @@ int ui_run(struct app *a)
 			draw(a);
 			redraw = 0;
 		}
-		/* Files and lines of the frames just learnt (see lazy_lines in
-		 * source.h): looked up after the frame, so the first one does not
-		 * wait for libc's DWARF (90 ms), and before any key, so only the
-		 * tables of that first frame may miss a file:line, for as long
-		 * as the lookup takes. */
-		int tops;
-		if (a->attached && source_settle(&a->src, a->prof, &tops)) {
-			if (tops) {
-				rows_forget(&a->rows);
-				if (!a->paused)
-					ui_rebuild_rows(a);
-			}
+		/* Files and lines of the first snapshot's frames that no
+		 * table shows (see lazy_lines in source.h): looked up after the
+		 * first frame, so it does not wait for libc's DWARF (90 ms), and
+		 * before any key, so no view ever shows a frame without them. */
+		if (a->attached && source_settle(&a->src, a->prof))
 			draw(a);
-		}
 		/* Sleep until a key comes or the next sample or refresh is due,
 		 * not in fixed slices: an idle view wakes SAMPLE_MS apart. */
 		uint64_t due = next_sample;

@@ -131,20 +131,6 @@ static void test_by_function(void)
 	CHECK_EQ_U64(rows_build(&r, p, 10, 5, GROUP_FUNCTION, &base, NULL), 0);
 	CHECK_EQ_U64(rows_build(&r, p, 10, 5, GROUP_FUNCTION, NULL, NULL), 1);
 
-	/* A top frame's file and line looked up later: the rows keep what they
-	 * described until rows_forget, then describe it again. */
-	CHECK_EQ_U64(profile_set_sym_file(p, 0x200, "src/later.c", 21), 0);
-	CHECK_EQ_U64(rows_build(&r, p, 10, 5, GROUP_FUNCTION, NULL, NULL), 0);
-	rows_sort(&r, COL_LIVE, 0);
-	CHECK_STR(rows_get(&r, 0)->where, "b.c:20");
-	rows_forget(&r);
-	CHECK_STR(rows_get(&r, 0)->where, "b.c:20"); /* valid until the rebuild */
-	CHECK_EQ_U64(rows_build(&r, p, 10, 5, GROUP_FUNCTION, NULL, NULL), 1);
-	rows_sort(&r, COL_LIVE, 0);
-	CHECK_STR(rows_get(&r, 0)->label, "alloc_b");
-	CHECK_STR(rows_get(&r, 0)->where, "later.c:21");
-	CHECK_EQ_U64(rows_get(&r, 0)->c.live_bytes, 1000);
-
 	/* A profile that starts over (exec) is described anew. */
 	CHECK_EQ_U64(profile_reset(p), 0);
 	const struct frame_sym other = { .addr = 0x100, .func = "fresh", .module = "next" };

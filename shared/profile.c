@@ -72,6 +72,9 @@ void profile_free(struct profile *p)
 		free((char *)p->syms[i].func); /* one block holds all three strings */
 	free(p->syms);
 	free(p->sym_index);
+	for (uint32_t i = 0; i < p->nsym_files; i++)
+		free(p->sym_files[i]);
+	free(p->sym_files);
 	for (uint32_t i = 0; i < p->nsnaps; i++)
 		free(p->snaps[i].e);
 	free(p->snaps);
@@ -279,6 +282,29 @@ int profile_add_sym(struct profile *p, const struct frame_sym *s)
 	return 0;
 }
 
+int profile_set_sym_file(struct profile *p, uint64_t addr, const char *file, uint32_t line)
+{
+	struct frame_sym *d = (struct frame_sym *)profile_sym(p, addr);
+	if (!d)
+		return fail(EINVAL);
+	if (!strcmp(d->file, file)) {
+		d->line = line;
+		return 0;
+	}
+	char **files =
+	    reserve_one(p->sym_files, p->nsym_files, &p->sym_files_cap, sizeof(*files), 16);
+	if (!files)
+		return fail(ENOMEM);
+	p->sym_files = files;
+	char *copy = strdup(file);
+	if (!copy)
+		return fail(ENOMEM);
+	p->sym_files[p->nsym_files++] = copy;
+	d->file = copy;
+	d->line = line;
+	return 0;
+}
+
 const struct frame_sym *profile_sym(const struct profile *p, uint64_t addr)
 {
 	if (!p->sym_index)
@@ -289,7 +315,8 @@ const struct frame_sym *profile_sym(const struct profile *p, uint64_t addr)
 
 /* --- snapshots and ticks --------------------------------------------------- */
 
-int profile_add_snapshot(struct profile *p, const struct snapshot *s)
+/* Appends s, whose entries p now owns. */
+static int add_snapshot(struct profile *p, const struct snapshot *s, struct snap_entry *e)
 {
 	for (uint32_t i = 1; i < s->n; i++)
 		if (s->e[i].id <= s->e[i - 1].id)
@@ -299,6 +326,16 @@ int profile_add_snapshot(struct profile *p, const struct snapshot *s)
 	if (!snaps)
 		return fail(ENOMEM);
 	p->snaps = snaps;
+	p->snaps[p->nsnaps] = *s;
+	p->snaps[p->nsnaps].e = e;
+	p->nsnaps++;
+	p->snaps_bytes += s->n * sizeof(*e);
+	p->generation++;
+	return 0;
+}
+
+int profile_add_snapshot(struct profile *p, const struct snapshot *s)
+{
 	struct snap_entry *e = NULL;
 	if (s->n) {
 		e = grow_array(NULL, s->n, sizeof(*e));
@@ -306,12 +343,16 @@ int profile_add_snapshot(struct profile *p, const struct snapshot *s)
 			return fail(ENOMEM);
 		memcpy(e, s->e, s->n * sizeof(*e));
 	}
-	p->snaps[p->nsnaps] = *s;
-	p->snaps[p->nsnaps].e = e;
-	p->nsnaps++;
-	p->snaps_bytes += s->n * sizeof(*e);
-	p->generation++;
+	if (add_snapshot(p, s, e) < 0) {
+		free(e);
+		return -1;
+	}
 	return 0;
+}
+
+int profile_add_snapshot_take(struct profile *p, const struct snapshot *s)
+{
+	return add_snapshot(p, s, s->e);
 }
 
 uint32_t profile_drop_snapshots(struct profile *p, uint32_t max_snaps, size_t max_bytes,

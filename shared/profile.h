@@ -88,6 +88,8 @@ struct profile {
 	uint32_t syms_cap;
 	uint32_t *sym_index; /* open addressing over syms: index + 1, 0 = empty */
 	uint32_t sym_index_mask;
+	char **sym_files; /* files set by profile_set_sym_file, owned */
+	uint32_t nsym_files, sym_files_cap;
 
 	struct snapshot *snaps; /* in time order */
 	uint32_t nsnaps;
@@ -131,12 +133,21 @@ const struct prof_stack *profile_stack(const struct profile *p, uint32_t id);
 /* Adds the symbol of s->addr (strings copied); a known address is a no-op. */
 int profile_add_sym(struct profile *p, const struct frame_sym *s);
 
+/* Sets the file and line of the known symbol of addr (file copied), for a
+ * symbolizer that looks lines up after functions; its other strings stay
+ * where they were. -1 (EINVAL) when addr has no symbol. */
+int profile_set_sym_file(struct profile *p, uint64_t addr, const char *file, uint32_t line);
+
 /* The symbol of addr, or NULL. */
 const struct frame_sym *profile_sym(const struct profile *p, uint64_t addr);
 
 /* Appends a copy of s (and its entries); -1 (EINVAL) when the entries' ids
  * are not strictly increasing, since snapshot_find depends on it. */
 int profile_add_snapshot(struct profile *p, const struct snapshot *s);
+
+/* As profile_add_snapshot, but takes s->e (malloc'ed, s->n entries or
+ * more) instead of copying it: p frees it. On failure the caller keeps it. */
+int profile_add_snapshot_take(struct profile *p, const struct snapshot *s);
 
 /* Appends a copy of s (its threads and sites). */
 int profile_add_threads(struct profile *p, const struct thread_snap *s);

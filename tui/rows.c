@@ -1,17 +1,23 @@
 /* rows.c - grouping a window of snapshots into table rows.
  *
  * Costs, per rebuild: one pass over the last snapshot's entries to find each
- * stack's row, one pass over every snapshot in the window to build each
- * row's series (window x entries additions), and nothing per row that
- * allocates. What a stack is under a grouping (its label, file:line and
- * key) is worked out once per stack and kept: stacks never change, and
- * describing one costs string formatting and a walk of its frames. Labels
- * are interned strings the rows own. The growth fit, the dearest part, is
- * made only for the rows a view shows (rows_get), or for all of them when
- * they are ranked by it; the sort settles only the rows up to the one asked
- * for (a quickselect, then a sort of that page), so a table of 50,000
- * stacks pays for a page of them. The series is rows x window doubles,
- * kept between rebuilds. */
+ * stack's row, one over the window's first snapshot for each row's starting
+ * value, and one over what changed between the window's snapshots; nothing
+ * per row that allocates. What changed from one snapshot to the next (a
+ * step: the stacks whose live bytes moved, and by how much) is worked out
+ * once, when the snapshot is new, and kept while the window holds it: at
+ * 50,000 stacks of which a few hundred move, a rebuild reads 3 snapshots,
+ * not 40 (the whole window, 96 MB a second at one rebuild a second). What a
+ * stack is under a grouping (its label, file:line and key) is worked out
+ * once per stack and kept: stacks never change, and describing one costs
+ * string formatting and a walk of its frames. Labels are interned strings
+ * the rows own. The growth fit, the dearest part, is made only for the rows
+ * a view shows (rows_get), or for all of them when they are ranked by it,
+ * each from its starting value and moves; the sort settles only the rows up
+ * to the one asked for (a quickselect, then a sort of that page), so a table
+ * of 50,000 stacks pays for a page of them. When every stack moves at every
+ * snapshot, the steps hold as many entries as the snapshots do, and a
+ * rebuild costs what a pass over the window would. */
 #define _GNU_SOURCE
 #include "rows.h"
 
@@ -192,14 +198,25 @@ static const struct rows_site *site_of(struct rows *r, const struct profile *p, 
 	return site;
 }
 
+/* Forgets every step (the profile started over: its seqnos may repeat). */
+static void steps_forget(struct rows *r)
+{
+	for (uint32_t i = 0; i < r->nsteps; i++)
+		free(r->steps[i].c);
+	r->nsteps = 0;
+}
+
 /* Forgets every site when the grouping changed or the profile started
  * over (its ids now name other stacks). */
 static void sites_check(struct rows *r, const struct profile *p, enum group_mode g)
 {
 	if (r->site_prof == p && r->site_resets == p->resets && r->site_group == g)
 		return;
-	if (r->site_prof != p || r->site_resets != p->resets)
+	if (r->site_prof != p || r->site_resets != p->resets) {
 		strtab_free(&r->strs);
+		r->ranked = 0;
+		steps_forget(r);
+	}
 	if (r->site)
 		memset(r->site, 0, r->site_cap * sizeof *r->site);
 	r->site_prof = p;
@@ -263,6 +280,7 @@ static void group_entries(struct rows *r, const struct profile *p, const struct 
 				r->v = xrealloc(r->v, r->cap * sizeof *r->v);
 			}
 			r->v[r->n] = (struct row){ .label = r->strs.s[site->label - 1],
+				                   .label_id = site->label - 1,
 				                   .where = r->strs.s[site->where - 1],
 				                   .stack = e->id,
 				                   .key = site->key,
@@ -294,27 +312,137 @@ static void group_entries(struct rows *r, const struct profile *p, const struct 
 		r->row_of_key[r->v[i].key - 1] = 0;
 }
 
-/* Each row's live bytes over the window, into r->series, and its
- * allocations at the window's first snapshot. One pass over every entry of
- * the window's snapshots (window x stacks additions), the cost of a
- * rebuild that is left once growth is analysed only for rows shown. */
-static void fill_series(struct rows *r, const struct profile *p, uint32_t first, uint32_t max_id)
+/* --- the window's series -------------------------------------------------- */
+
+static int step_is(const struct rows_step *st, const struct snapshot *prev,
+                   const struct snapshot *cur)
 {
-	uint32_t w = r->w;
-	r->series = grow_zero(r->series, &r->series_cap, r->n * w + 1, sizeof *r->series);
-	memset(r->series, 0, (r->n * w + 1) * sizeof *r->series);
-	for (uint32_t k = 0; k < w; k++) {
-		const struct snapshot *sk = &p->snaps[first + k];
-		for (uint32_t i = 0; i < sk->n; i++) {
-			uint32_t id = sk->e[i].id;
-			if (id > max_id || !r->row_of[id])
-				continue;
-			uint32_t row = r->row_of[id] - 1;
-			r->series[(size_t)row * w + k] += (double)sk->e[i].c.live_bytes;
-			if (k == 0)
-				r->v[row].calls0 += sk->e[i].c.alloc_calls;
+	return st->seqno == cur->seqno && st->time_ns == cur->time_ns &&
+	       st->prev_seqno == prev->seqno && st->prev_time_ns == prev->time_ns;
+}
+
+static void step_push(struct rows_step *st, uint32_t id, uint64_t delta)
+{
+	if (!delta)
+		return;
+	if (st->n == st->cap) {
+		st->cap = st->cap ? 2 * st->cap : 64;
+		st->c = xrealloc(st->c, (size_t)st->cap * sizeof *st->c);
+	}
+	st->c[st->n++] = (struct rows_change){ .id = id, .delta = delta };
+}
+
+/* The changes of live bytes from prev to cur: one walk of both (each
+ * sorted by id). A stack absent from one of them holds nothing there. */
+static void step_compute(struct rows_step *st, const struct snapshot *prev,
+                         const struct snapshot *cur)
+{
+	const struct snap_entry *a = prev->e, *b = cur->e;
+	uint32_t i = 0, j = 0;
+	st->n = 0;
+	while (i < prev->n || j < cur->n) {
+		if (j == cur->n || (i < prev->n && a[i].id < b[j].id)) {
+			step_push(st, a[i].id, 0 - a[i].c.live_bytes);
+			i++;
+		} else if (i == prev->n || b[j].id < a[i].id) {
+			step_push(st, b[j].id, b[j].c.live_bytes);
+			j++;
+		} else {
+			step_push(st, b[j].id, b[j].c.live_bytes - a[i].c.live_bytes);
+			i++;
+			j++;
 		}
 	}
+	st->seqno = cur->seqno;
+	st->time_ns = cur->time_ns;
+	st->prev_seqno = prev->seqno;
+	st->prev_time_ns = prev->time_ns;
+}
+
+/* The step from snapshot k - 1 to k of p: the one an earlier rebuild
+ * worked out, or a spare (one the window no longer uses) filled in. */
+static const struct rows_step *step_get(struct rows *r, const struct profile *p, uint32_t k)
+{
+	const struct snapshot *prev = &p->snaps[k - 1], *cur = &p->snaps[k];
+	struct rows_step *spare = NULL;
+	for (uint32_t i = 0; i < r->nsteps; i++) {
+		struct rows_step *st = &r->steps[i];
+		if (st->used && step_is(st, prev, cur))
+			return st;
+		if (!st->used && !spare)
+			spare = st;
+	}
+	if (!spare) {
+		if (r->nsteps == r->steps_cap) {
+			r->steps_cap = r->steps_cap ? 2 * r->steps_cap : 64;
+			r->steps = xrealloc(r->steps, r->steps_cap * sizeof *r->steps);
+		}
+		spare = &r->steps[r->nsteps++];
+		*spare = (struct rows_step){ 0 };
+	}
+	step_compute(spare, prev, cur);
+	spare->used = 1;
+	return spare;
+}
+
+/* Each row's live bytes and allocations at the window's first snapshot,
+ * and its moves over the window: one pass over the first snapshot, then
+ * the changes of each step (worked out once, when its snapshot is new). */
+static void fill_series(struct rows *r, const struct profile *p, uint32_t first, uint32_t max_id)
+{
+	const struct snapshot *s0 = &p->snaps[first];
+	for (uint32_t i = 0; i < s0->n; i++) {
+		uint32_t id = s0->e[i].id;
+		if (id > max_id || !r->row_of[id])
+			continue;
+		struct row *row = &r->v[r->row_of[id] - 1];
+		row->live0 += s0->e[i].c.live_bytes;
+		row->calls0 += s0->e[i].c.alloc_calls;
+	}
+	/* The steps this window uses are kept (marked first, so filling in a
+	 * new one never takes them); the rest are spares. */
+	for (uint32_t i = 0; i < r->nsteps; i++) {
+		r->steps[i].used = 0;
+		for (uint32_t k = 1; k < r->w && !r->steps[i].used; k++)
+			r->steps[i].used =
+			    step_is(&r->steps[i], &p->snaps[first + k - 1], &p->snaps[first + k]);
+	}
+	r->nmoves = 0;
+	for (uint32_t k = 1; k < r->w; k++) {
+		const struct rows_step *st = step_get(r, p, first + k);
+		for (uint32_t i = 0; i < st->n; i++) {
+			uint32_t id = st->c[i].id;
+			if (id > max_id || !r->row_of[id])
+				continue;
+			struct row *row = &r->v[r->row_of[id] - 1];
+			if (r->nmoves == r->moves_cap) {
+				r->moves_cap = r->moves_cap ? 2 * r->moves_cap : 256;
+				r->moves = xrealloc(r->moves, r->moves_cap * sizeof *r->moves);
+			}
+			r->moves[r->nmoves] = (struct rows_move){ .next = row->moves,
+				                                  .k = k,
+				                                  .delta = st->c[i].delta };
+			row->moves = (uint32_t)++r->nmoves;
+		}
+	}
+}
+
+/* Row i's live bytes over the window, into r->series: its value at the
+ * first snapshot plus its moves up to each sample. Sums are kept in
+ * integers, as exact as adding up the stacks of each snapshot. */
+static const double *row_series(struct rows *r, const struct row *row)
+{
+	r->series = grow_zero(r->series, &r->series_cap, r->w, sizeof *r->series);
+	r->acc = grow_zero(r->acc, &r->acc_cap, r->w, sizeof *r->acc);
+	memset(r->acc, 0, r->w * sizeof *r->acc);
+	for (uint32_t m = row->moves; m; m = r->moves[m - 1].next)
+		r->acc[r->moves[m - 1].k] += r->moves[m - 1].delta;
+	uint64_t live = row->live0;
+	for (uint32_t k = 0; k < r->w; k++) {
+		live += r->acc[k];
+		r->series[k] = (double)live;
+	}
+	return r->series;
 }
 
 int rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t window,
@@ -367,9 +495,9 @@ int rows_build(struct rows *r, const struct profile *p, uint32_t last, uint32_t 
 static void analyse(struct rows *r, size_t i)
 {
 	struct row *row = &r->v[i];
-	const double *v = r->series + i * r->w;
 	if (row->analysed)
 		return;
+	const double *v = row_series(r, row);
 	growth_analyse(r->t, v, r->w, &row->g);
 	row->nspark = r->w < ROW_SPARK ? (int)r->w : ROW_SPARK;
 	for (int k = 0; k < row->nspark; k++)
@@ -391,14 +519,13 @@ static double col_value(const struct row *r, enum row_col c)
 	}
 }
 
-/* Whether row a goes before row b: a strict total order (stack ids are
- * unique among rows). */
-static int before(const struct rows *r, uint32_t a, uint32_t b)
+/* Whether slot x goes before slot y: a strict total order (stack ids are
+ * unique among rows; ranks follow strcmp on the labels). */
+static int before(const struct rows *r, const struct rows_slot *x, const struct rows_slot *y)
 {
-	const struct row *x = &r->v[a], *y = &r->v[b];
-	int c = x->sort_key > y->sort_key ? -1 : x->sort_key < y->sort_key ? 1 : 0;
+	int c = x->key > y->key ? -1 : x->key < y->key ? 1 : 0;
 	if (!c)
-		c = strcmp(x->label, y->label);
+		c = x->rank < y->rank ? -1 : x->rank > y->rank;
 	if (!c)
 		c = x->stack < y->stack ? -1 : x->stack > y->stack;
 	return r->sort_invert ? c > 0 : c < 0;
@@ -406,14 +533,13 @@ static int before(const struct rows *r, uint32_t a, uint32_t b)
 
 static int by_key(const void *a, const void *b, void *arg)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	const struct rows *r = arg;
-	return before(r, x, y) ? -1 : before(r, y, x) ? 1 : 0;
+	return before(r, a, b) ? -1 : before(r, b, a) ? 1 : 0;
 }
 
-static void swap_u32(uint32_t *a, uint32_t *b)
+static void swap_slot(struct rows_slot *a, struct rows_slot *b)
 {
-	uint32_t x = *a;
+	struct rows_slot x = *a;
 	*a = *b;
 	*b = x;
 }
@@ -421,24 +547,24 @@ static void swap_u32(uint32_t *a, uint32_t *b)
 /* Moves the k first rows (in the order) of o[0..n-1] to its front, in no
  * particular order (k < n): quickselect, median-of-three pivots, O(n)
  * expected. */
-static void select_first(const struct rows *r, uint32_t *o, size_t n, size_t k)
+static void select_first(const struct rows *r, struct rows_slot *o, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1; /* position k is settled once lo == hi */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (before(r, o[mid], o[lo]))
-			swap_u32(&o[mid], &o[lo]);
-		if (before(r, o[hi], o[lo]))
-			swap_u32(&o[hi], &o[lo]);
-		if (before(r, o[hi], o[mid]))
-			swap_u32(&o[hi], &o[mid]);
-		swap_u32(&o[mid], &o[hi]); /* the median of three is the pivot, at hi */
-		uint32_t pivot = o[hi];
+		if (before(r, &o[mid], &o[lo]))
+			swap_slot(&o[mid], &o[lo]);
+		if (before(r, &o[hi], &o[lo]))
+			swap_slot(&o[hi], &o[lo]);
+		if (before(r, &o[hi], &o[mid]))
+			swap_slot(&o[hi], &o[mid]);
+		swap_slot(&o[mid], &o[hi]); /* the median of three is the pivot, at hi */
+		struct rows_slot pivot = o[hi];
 		size_t store = lo;
 		for (size_t i = lo; i < hi; i++)
-			if (before(r, o[i], pivot))
-				swap_u32(&o[i], &o[store++]);
-		swap_u32(&o[store], &o[hi]); /* the pivot, in its final place */
+			if (before(r, &o[i], &pivot))
+				swap_slot(&o[i], &o[store++]);
+		swap_slot(&o[store], &o[hi]); /* the pivot, in its final place */
 		if (store == k)
 			return;
 		if (k < store)
@@ -458,12 +584,36 @@ static void order_upto(struct rows *r, size_t k)
 	/* Settle a page ahead at least, so scrolling down stays cheap. */
 	if (k < 2 * r->ordered)
 		k = 2 * r->ordered < r->n ? 2 * r->ordered : r->n;
-	uint32_t *o = r->order + r->ordered;
+	struct rows_slot *o = r->order + r->ordered;
 	size_t rest = r->n - r->ordered, want = k - r->ordered;
 	if (want < rest)
 		select_first(r, o, rest, want);
 	qsort_r(o, want, sizeof *o, by_key, r);
 	r->ordered = k;
+}
+
+static int by_string(const void *a, const void *b, void *arg)
+{
+	char **s = arg;
+	return strcmp(s[*(const uint32_t *)a], s[*(const uint32_t *)b]);
+}
+
+/* Ranks every interned string in strcmp order, when strings came since
+ * the last time: ties then cost two loads, not a strcmp (50,000 rows of a
+ * few labels tie a lot). */
+static void rank_strings(struct rows *r)
+{
+	if (r->ranked == r->strs.n)
+		return;
+	uint32_t n = r->strs.n, *idx = xcalloc((size_t)n + 1, sizeof *idx);
+	for (uint32_t i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof *idx, by_string, r->strs.s);
+	r->rank = grow_zero(r->rank, &r->rank_cap, (size_t)n + 1, sizeof *r->rank);
+	for (uint32_t i = 0; i < n; i++)
+		r->rank[idx[i]] = i;
+	free(idx);
+	r->ranked = n;
 }
 
 void rows_sort(struct rows *r, enum row_col col, int invert)
@@ -473,11 +623,13 @@ void rows_sort(struct rows *r, enum row_col col, int invert)
 	if (col == COL_GROWTH) /* the score is the ranking: every row needs its fit */
 		for (size_t i = 0; i < r->n; i++)
 			analyse(r, i);
+	rank_strings(r);
 	r->order = xrealloc(r->order, (r->n + 1) * sizeof *r->order);
-	for (size_t i = 0; i < r->n; i++) {
-		r->order[i] = (uint32_t)i;
-		r->v[i].sort_key = col_value(&r->v[i], col);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		r->order[i] = (struct rows_slot){ .key = col_value(&r->v[i], col),
+			                          .rank = r->rank[r->v[i].label_id],
+			                          .stack = r->v[i].stack,
+			                          .row = (uint32_t)i };
 	r->ordered = 0;
 	r->sorted = 1;
 	r->sort_col = col;
@@ -489,13 +641,13 @@ const struct row *rows_peek(struct rows *r, size_t i)
 	if (!r->sorted)
 		rows_sort(r, COL_LIVE, 0);
 	order_upto(r, i + 1);
-	return &r->v[r->order[i]];
+	return &r->v[r->order[i].row];
 }
 
 const struct row *rows_get(struct rows *r, size_t i)
 {
 	const struct row *row = rows_peek(r, i);
-	analyse(r, r->order[i]);
+	analyse(r, r->order[i].row);
 	return row;
 }
 
@@ -507,8 +659,13 @@ void rows_free(struct rows *r)
 	free(r->row_of);
 	free(r->row_of_key);
 	free(r->match);
+	free(r->rank);
 	free(r->site);
 	free(r->t);
 	free(r->series);
+	free(r->acc);
+	steps_forget(r);
+	free(r->steps);
+	free(r->moves);
 	memset(r, 0, sizeof *r);
 }

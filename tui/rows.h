@@ -39,9 +39,42 @@ struct row {
 	/* rows.c's own */
 	int analysed;      /* g and spark are filled in */
 	uint32_t key;      /* the group's key: interned string, or stack id */
+	uint32_t label_id; /* label's index among the interned strings */
 	uint64_t top_live; /* live bytes of `stack` */
 	uint64_t calls0;   /* allocations at the window's first snapshot */
-	double sort_key;
+	uint64_t live0;    /* live bytes at the window's first snapshot */
+	uint32_t moves;    /* its first move in the window (rows_move index + 1), 0 = none */
+};
+
+/* A row's place in the sort: what it is ranked by, kept apart from the
+ * rows so that settling the order reads 24 bytes a row, not a row. */
+struct rows_slot {
+	double key;    /* the sorted column's value */
+	uint32_t rank; /* of the row's label among the strings (ties) */
+	uint32_t stack, row;
+};
+
+/* A change of one stack's live bytes from one snapshot to the next
+ * (modulo 2^64: a fall wraps). */
+struct rows_change {
+	uint32_t id;
+	uint64_t delta;
+};
+
+/* The changes from one snapshot to the next, kept between rebuilds: a
+ * snapshot is known by its seqno and time, a step by both of its ends. */
+struct rows_step {
+	uint64_t seqno, time_ns, prev_seqno, prev_time_ns;
+	struct rows_change *c; /* by stack id */
+	uint32_t n, cap;
+	int used; /* by the current window */
+};
+
+/* A row's live bytes moved by `delta` at sample k of the window; a row's
+ * moves are a list through `next` (index + 1, 0 = end). */
+struct rows_move {
+	uint32_t next, k;
+	uint64_t delta;
 };
 
 /* What a struct rows was built from: rows_build skips the work when it is
@@ -74,7 +107,7 @@ struct rows_site {
 struct rows {
 	struct row *v; /* in the order built: by stack id of each row's first stack */
 	size_t n, cap;
-	uint32_t *order; /* v's indices in the sort order; the first `ordered` are final */
+	struct rows_slot *order; /* the rows in the sort order; the first `ordered` are final */
 	size_t ordered;
 
 	uint32_t *row_of; /* per stack id: row index + 1, 0 = none (scratch) */
@@ -83,6 +116,9 @@ struct rows {
 	size_t row_of_key_cap;
 
 	struct rows_strtab strs;
+	uint32_t *rank;  /* per string: its place in strcmp order, for ties */
+	uint32_t ranked; /* strings ranked (ranks are redone when more came) */
+	size_t rank_cap;
 	uint8_t *match; /* per string: 0 unknown, 1 no, 2 matches the filter */
 	size_t match_cap;
 	struct rows_site *site; /* per stack id */
@@ -91,10 +127,19 @@ struct rows {
 	const struct profile *site_prof;
 	uint64_t site_resets; /* the profile's resets when site was filled */
 
+	/* The window's live bytes, kept as each row's value at the first
+	 * snapshot and its moves since: a rebuild touches the first and last
+	 * snapshots and what changed in between, not every entry of the
+	 * window; a row's series is written out when it is analysed. */
 	double *t;      /* the window's times, seconds from its first snapshot */
-	double *series; /* row i's live bytes over the window: series[i * w ...] */
-	size_t t_cap, series_cap;
+	double *series; /* scratch: one row's live bytes over the window */
+	uint64_t *acc;  /* scratch: one row's moves per sample */
+	size_t t_cap, series_cap, acc_cap;
 	uint32_t w;
+	struct rows_step *steps; /* the window's steps, and spares */
+	uint32_t nsteps, steps_cap;
+	struct rows_move *moves;
+	size_t nmoves, moves_cap;
 
 	int built; /* `input` holds what v was built from */
 	struct rows_input input;

@@ -1,7 +1,8 @@
 /* source.c - copying a live segment into a profile.
  *
  * Costs per poll: one seqlock copy of the snapshot (40 bytes a stack), a
- * walk over it to build the sparse entries, and, for stacks not seen
+ * walk over it to build the sparse entries, straight into the block the
+ * profile keeps (48 bytes a stack with a non-zero counter), and, for stacks not seen
  * before, one stack copy and one symbol lookup per new frame. Stacks whose
  * counters are all zero are never copied or symbolized.
  *
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rows.h"
 #include "xalloc.h"
 
 static sigjmp_buf bus_jump;
@@ -63,7 +65,6 @@ static int attach(struct source *s, const char *name, char *err, size_t errlen)
 	s->last_seqno = 0;
 	s->next_tick = 0;
 	s->counts = xcalloc(s->rd.hdr.stacks_cap, sizeof *s->counts);
-	s->entries = xcalloc(s->rd.hdr.stacks_cap, sizeof *s->entries);
 	s->threads = xcalloc(s->rd.hdr.threads_cap, sizeof *s->threads);
 	s->sites = xcalloc(s->rd.hdr.sites_cap, sizeof *s->sites);
 	s->threads_seqno = 0;
@@ -88,10 +89,14 @@ void source_close(struct source *s)
 		shm_reader_close(&s->rd);
 		sym_free(s->sym);
 		free(s->counts);
-		free(s->entries);
 		free(s->threads);
 		free(s->sites);
 	}
+	free(s->filling);
+	s->filling = NULL;
+	free(s->later);
+	s->later = NULL;
+	s->nlater = s->later_cap = 0;
 	s->open = 0;
 }
 
@@ -146,7 +151,7 @@ int source_follow(struct source *s, struct profile *p)
 	char name[LT_SHM_NAME_MAX], err[256];
 	if (!other_segment(s) || shm_find_by_pid(s->pid, name) < 0 || !strcmp(name, s->rd.name))
 		return 0;
-	struct source next = { .pid = s->pid };
+	struct source next = { .pid = s->pid, .lazy_lines = s->lazy_lines };
 	if (attach(&next, name, err, sizeof err) < 0 || next.rd.hdr.start_ns < s->rd.hdr.start_ns) {
 		source_close(&next);
 		return 0;
@@ -169,8 +174,35 @@ static void update_modules(struct source *s)
 	}
 }
 
-/* Makes stack id known to p, resolving frames p has no symbol for. */
-static void learn_stack(struct source *s, struct profile *p, uint32_t id)
+/* Sets the file and line of the symbol of addr in p when p has none yet
+ * (a lazy_lines source left them for later). Returns 1 when it did. */
+static int settle_one(struct source *s, struct profile *p, uint64_t addr)
+{
+	const struct frame_sym *have = profile_sym(p, addr);
+	struct frame_sym fs;
+	if (!have || *have->file)
+		return 0;
+	sym_resolve(s->sym, addr, &fs);
+	if (!*fs.file)
+		return 0;
+	if (profile_set_sym_file(p, addr, fs.file, fs.line) < 0)
+		die("out of memory");
+	return 1;
+}
+
+size_t source_settle(struct source *s, struct profile *p)
+{
+	size_t changed = 0;
+	for (size_t i = 0; i < s->nlater; i++)
+		changed += (size_t)settle_one(s, p, s->later[i]);
+	s->nlater = 0;
+	return changed;
+}
+
+/* Makes stack id known to p, resolving frames p has no symbol for: at
+ * once, or (lazy_lines, first snapshot) their files and lines later, but
+ * the top frame's when the tables will show it (`shown`). */
+static void learn_stack(struct source *s, struct profile *p, uint32_t id, int shown)
 {
 	uint64_t frames[LT_DEPTH_MAX];
 	if (profile_stack(p, id))
@@ -178,16 +210,28 @@ static void learn_stack(struct source *s, struct profile *p, uint32_t id)
 	int depth = shm_read_stack(&s->rd, id, frames, LT_DEPTH_MAX);
 	if (depth < 0)
 		return; /* not written yet: next poll */
+	int later = s->lazy_lines && s->first;
 	for (int i = 0; i < depth; i++) {
 		if (profile_sym(p, frames[i]))
 			continue;
 		struct frame_sym fs;
-		sym_resolve(s->sym, frames[i], &fs);
+		if (later) {
+			sym_resolve_func(s->sym, frames[i], &fs);
+			if (s->nlater == s->later_cap) {
+				s->later_cap = s->later_cap ? 2 * s->later_cap : 256;
+				s->later = xrealloc(s->later, s->later_cap * sizeof *s->later);
+			}
+			s->later[s->nlater++] = frames[i];
+		} else {
+			sym_resolve(s->sym, frames[i], &fs);
+		}
 		if (profile_add_sym(p, &fs) < 0)
 			die("out of memory");
 	}
 	if (profile_add_stack(p, id, frames, (uint32_t)depth) < 0)
 		die("out of memory");
+	if (later && shown && depth > 0)
+		settle_one(s, p, frames[rows_top_frame(p, profile_stack(p, id))]);
 }
 
 /* Learns stack *id, or makes it LT_STACK_NONE when it cannot be learnt. */
@@ -195,7 +239,7 @@ static void known_stack(struct source *s, struct profile *p, uint32_t *id)
 {
 	if (*id == LT_STACK_NONE)
 		return;
-	learn_stack(s, p, *id);
+	learn_stack(s, p, *id, 0);
 	if (!profile_stack(p, *id))
 		*id = LT_STACK_NONE;
 }
@@ -247,12 +291,19 @@ static void poll_threads(struct source *s, struct profile *p)
 		die("out of memory");
 }
 
+static int counts_zero(const struct lt_counts *c)
+{
+	return !c->live_bytes && !c->live_blocks && !c->alloc_calls && !c->alloc_bytes &&
+	       !c->free_calls;
+}
+
 static int poll_segment(struct source *s, struct profile *p, char *err, size_t errlen)
 {
 	struct lt_snap_header h;
 	struct lt_tick ticks[256];
 	uint32_t n;
 
+	s->first = !p->nsnaps;
 	if (!p->program) {
 		if (profile_set_program(p, s->rd.hdr.program) < 0)
 			die("out of memory");
@@ -274,6 +325,13 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 	s->last_seqno = h.seqno;
 	update_modules(s);
 
+	/* The entries go straight into the block the profile keeps, sized by
+	 * a count first: blocks of the same size as the ones the history
+	 * drops, which the heap hands out again as they are (a block shrunk
+	 * after filling leaves holes that the next one does not fit). */
+	uint32_t nonzero = 0;
+	for (uint32_t id = 0; id < h.nstacks; id++)
+		nonzero += !counts_zero(&s->counts[id]);
 	struct snapshot snap = {
 		.seqno = h.seqno,
 		.time_ns = h.time_ns,
@@ -281,22 +339,23 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 		.unknown_frees = h.unknown_frees,
 		.overflow_allocs = h.overflow_allocs,
 		.probe_bytes = h.probe_bytes,
-		.e = s->entries,
 	};
+	free(s->filling); /* a read that faulted left it */
+	snap.e = s->filling = xmalloc(((size_t)nonzero + 1) * sizeof *snap.e);
 	for (uint32_t id = 0; id < h.nstacks; id++) {
 		const struct lt_counts *c = &s->counts[id];
-		if (!c->live_bytes && !c->live_blocks && !c->alloc_calls && !c->alloc_bytes &&
-		    !c->free_calls)
+		if (counts_zero(c))
 			continue;
-		learn_stack(s, p, id);
+		learn_stack(s, p, id, 1);
 		if (!profile_stack(p, id))
 			continue; /* its frames are not published yet */
-		s->entries[snap.n].id = id;
-		s->entries[snap.n].c = *c;
+		snap.e[snap.n].id = id;
+		snap.e[snap.n].c = *c;
 		snap.n++;
 	}
-	if (profile_add_snapshot(p, &snap) < 0)
+	if (profile_add_snapshot_take(p, &snap) < 0)
 		die("out of memory");
+	s->filling = NULL;
 	poll_threads(s, p);
 	return 1;
 }

@@ -24,8 +24,8 @@ struct source {
 	uint32_t mods_seen;
 	uint64_t last_seqno;
 	uint64_t next_tick;
-	struct lt_counts *counts; /* stacks_cap entries */
-	struct snap_entry *entries;
+	struct lt_counts *counts;     /* stacks_cap entries */
+	struct snap_entry *filling;   /* entries not yet the profile's (a read faulted) */
 	uint64_t threads_seqno;       /* the last thread table copied */
 	struct lt_thread *threads;    /* threads_cap entries */
 	struct lt_thread_site *sites; /* sites_cap entries */
@@ -33,6 +33,16 @@ struct source {
 	const char *broken;           /* why the segment can no longer be read, or NULL */
 	uint32_t state;               /* the state word as last read */
 	int status;
+	/* Set by the caller: the frames of the stacks that come with the
+	 * first snapshot get their functions at once, their files and lines
+	 * at source_settle (after the first frame is drawn: libc's DWARF alone
+	 * takes 90 ms), but for each stack's top frame as rows.c finds it,
+	 * which every table shows. Stacks that come later are looked up
+	 * whole, at once, as are stacks with lazy_lines unset. */
+	int lazy_lines;
+	uint64_t *later; /* addresses whose line source_settle looks up */
+	size_t nlater, later_cap;
+	int first; /* this poll may bring p's first snapshot */
 };
 
 /* Opens the newest segment of pid. 0, or -1 with a message in err. */
@@ -45,6 +55,10 @@ void source_close(struct source *s);
  * good (s->broken), and p keeps what it had; one whose name was removed
  * still reads through the mapping (s->removed). */
 int source_poll(struct source *s, struct profile *p, char *err, size_t errlen);
+
+/* Looks up the files and lines a lazy_lines source left for later, into p
+ * (none a table shows). Returns how many symbols it changed. */
+size_t source_settle(struct source *s, struct profile *p);
 
 /* Looks for a newer segment of the same pid (after an exec). Returns 1 when
  * the source moved to one (p is reset), else 0. */

@@ -504,7 +504,11 @@ static const char *func_name(struct symbolizer *s, const char *versioned)
 	return r;
 }
 
-int sym_resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *out)
+/* In the cache, a line of LINES_LATER marks an answer whose file and line
+ * were not looked up yet (sym_resolve_func); it is never handed out. */
+#define LINES_LATER UINT32_MAX
+
+static int resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *out, bool lines)
 {
 	*out = (struct frame_sym){ .addr = addr, .func = "", .module = "", .file = "" };
 	if (!s) {
@@ -512,8 +516,9 @@ int sym_resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *out)
 		return -1;
 	}
 	const struct frame_sym *hit = cache_slot(s->cache, s->cache_mask, addr);
-	if (hit->func) {
+	if (hit->func && (hit->line != LINES_LATER || !lines)) {
 		*out = *hit;
+		out->line = out->line == LINES_LATER ? 0 : out->line;
 		return *out->func ? 0 : -1;
 	}
 
@@ -525,7 +530,7 @@ int sym_resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *out)
 		out->module = m->name;
 		if (m->dw) {
 			const char *name = func_at(m, pc);
-			Dwfl_Line *line = dwfl_module_getsrc(m->dw, pc);
+			Dwfl_Line *line = lines ? dwfl_module_getsrc(m->dw, pc) : NULL;
 			int lineno = 0;
 			const char *file =
 			    line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
@@ -540,9 +545,20 @@ int sym_resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *out)
 			}
 			out->func = f;
 			out->file = p;
-			out->line = *p ? (uint32_t)lineno : 0;
+			out->line = !lines ? LINES_LATER : *p ? (uint32_t)lineno : 0;
 		}
 	}
 	cache_put(s, out);
+	out->line = out->line == LINES_LATER ? 0 : out->line;
 	return *out->func ? 0 : -1;
+}
+
+int sym_resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *out)
+{
+	return resolve(s, addr, out, true);
+}
+
+int sym_resolve_func(struct symbolizer *s, uint64_t addr, struct frame_sym *out)
+{
+	return resolve(s, addr, out, false);
 }

@@ -29,4 +29,11 @@ int sym_add_module(struct symbolizer *s, const char *path, uint64_t bias, uint64
  * Returns 0 when a function name was found, -1 otherwise. */
 int sym_resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *out);
 
+/* As sym_resolve, but the file and line only when an earlier sym_resolve
+ * looked them up (else "" and 0): a module's DWARF is read on the first
+ * line looked up in it, 90 ms for libc's separate debug info, which a
+ * caller in a hurry (the first frame) can leave for later. The function
+ * and module are the same as sym_resolve's. */
+int sym_resolve_func(struct symbolizer *s, uint64_t addr, struct frame_sym *out);
+
 #endif

@@ -1,7 +1,8 @@
 /* ui.c - the viewer's loop: poll, draw, read a key, dispatch.
  *
- * One thread, one loop: getch() waits at most 100 ms, so keys, the
- * program's exit and new snapshots are all seen within a tenth of a second.
+ * One thread, one loop: getch() waits for a key until the next sample
+ * (every SAMPLE_MS) or the next refresh is due, so keys are seen at once
+ * and the program's exit and new snapshots within SAMPLE_MS.
  * Resizes arrive as KEY_RESIZE in the same loop (no signal-handler work).
  * The screen is drawn only when something on it may have changed: a key,
  * the program's state, or new snapshots at the refresh rate; an idle view
@@ -172,6 +173,7 @@ static void poll_source(struct app *a)
 	uint32_t want =
 	    SAMPLE_MS < a->src.rd.hdr.interval_ms ? SAMPLE_MS : a->src.rd.hdr.interval_ms;
 	source_want_interval(&a->src, want, (now_ms() + 3000) * 1000000ull);
+	a->src.lazy_lines = 1; /* see the loop in ui_run */
 	int r = source_poll(&a->src, a->prof, err, sizeof err);
 	if (r < 0) {
 		snprintf(a->gone, sizeof a->gone, "%s; showing the last snapshot", err);
@@ -715,6 +717,19 @@ int ui_run(struct app *a)
 			draw(a);
 			redraw = 0;
 		}
+		/* Files and lines of the first snapshot's frames that no
+		 * table shows (see lazy_lines in source.h): looked up after the
+		 * first frame, so it does not wait for libc's DWARF (90 ms), and
+		 * before any key, so no view ever shows a frame without them. */
+		if (a->attached && source_settle(&a->src, a->prof))
+			draw(a);
+		/* Sleep until a key comes or the next sample or refresh is due,
+		 * not in fixed slices: an idle view wakes SAMPLE_MS apart. */
+		uint64_t due = next_sample;
+		if ((a->dirty || a->view == VIEW_LOG) && next_refresh < due)
+			due = next_refresh;
+		now = now_ms();
+		timeout(due > now ? (int)(due - now) : 0);
 		int ch = getch();
 		if (ch != ERR) {
 			if (ch != KEY_RESIZE)

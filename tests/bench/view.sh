@@ -31,13 +31,16 @@
 #   BENCH_VIEW_VIEWS     which views (default "top growth flame stack")
 #   BENCH_SUMMARY        a summary.json of run.sh to add the results to
 #
-# Where the time still goes (perf, top view, 50,000 stacks): half is
-# rows.c's fill_series, which reads every entry of the 40 snapshots of the
-# growth window at each rebuild (96 MB a second); a fifth is the 100 ms
-# wake-ups of getch; a tenth the two copies of each snapshot in
-# source_poll (out of the segment, then into the profile). The first frame
-# is mostly learning 50,000 stacks (one malloc and 21 symbol look-ups
-# each) and the first rebuild.
+# Where the time goes (perf, 50,000 stacks, 250 ms samples, 1 s refresh):
+# each sample, the seqlock copy of 50,000 counters and the walk that keeps
+# the non-empty ones (2 MB read, 2.4 MB written), plus a readdir of
+# /dev/shm for an exec; each refresh, the rows' passes over the first and
+# last snapshots of the window (what changed in between is kept as steps),
+# and, grouped by stack, the 50,000 rows themselves; in the flame view the
+# tree's sums (a pass over the stacks, one over its 130,000 boxes). The
+# first frame is mostly learning 50,000 stacks (a stack copy each, 21
+# symbol look-ups by address, the top frame's file:line; the other frames'
+# lines are looked up after the frame is drawn) and the first rebuild.
 #
 # Prints a table and writes BUILD/bench/view.json. Not part of `make test`:
 # its numbers are for people (README's Performance section), not assertions.

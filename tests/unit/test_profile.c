@@ -118,6 +118,22 @@ static void test_symbols(void)
 	CHECK_EQ_U64(profile_add_sym(p, &zero), 0);
 	CHECK_STR(profile_sym(p, 0)->func, "zero");
 	CHECK_STR(profile_sym(p, 0)->file, "");
+
+	/* A file and line set later: copied, the function stays where it was;
+	 * the same file again only moves the line; an unknown address fails. */
+	const char *func = profile_sym(p, 0x400010 | 1ull << 47)->func;
+	char file[] = "later.c";
+	CHECK_EQ_U64(profile_set_sym_file(p, 0x400010 | 1ull << 47, file, 7), 0);
+	file[0] = 'X';
+	const struct frame_sym *later = profile_sym(p, 0x400010 | 1ull << 47);
+	CHECK(later->func == func);
+	CHECK_STR(later->file, "later.c");
+	CHECK_EQ_U64(later->line, 7);
+	CHECK_EQ_U64(profile_set_sym_file(p, 0x400010 | 1ull << 47, "later.c", 9), 0);
+	CHECK_EQ_U64(p->nsym_files, 1);
+	CHECK_EQ_U64(later->line, 9);
+	CHECK_EQ_U64(profile_set_sym_file(p, 0x400008, "x.c", 1), (uint64_t)-1);
+	CHECK_EQ_U64(errno, EINVAL);
 	profile_free(p);
 }
 
@@ -152,6 +168,24 @@ static void test_snapshots(void)
 	CHECK_EQ_U64(errno, EINVAL);
 	CHECK_EQ_U64(p->nsnaps, 1);
 
+	/* Taken, not copied: the profile keeps the block (and frees it); a
+	 * refused one stays the caller's. */
+	struct snap_entry *own = calloc(3, sizeof(*own));
+	own[0] = (struct snap_entry){ .id = 4, .c = { .live_bytes = 40 } };
+	struct snapshot st = { .seqno = 2, .time_ns = 222, .n = 1, .e = own };
+	CHECK_EQ_U64(profile_add_snapshot_take(p, &st), 0);
+	CHECK(p->snaps[1].e == own);
+	CHECK_EQ_U64(p->snaps_bytes, 5 * sizeof(*own));
+	CHECK_EQ_U64(snapshot_find(&p->snaps[1], 4)->c.live_bytes, 40);
+	struct snap_entry *twice = calloc(2, sizeof(*twice));
+	struct snapshot stb = { .seqno = 3, .n = 2, .e = twice };
+	CHECK_EQ_U64(profile_add_snapshot_take(p, &stb), (uint64_t)-1);
+	CHECK_EQ_U64(errno, EINVAL);
+	free(twice);
+	profile_drop_snapshots(p, 1, SIZE_MAX, 1);
+	CHECK_EQ_U64(p->nsnaps, 1);
+	CHECK_EQ_U64(p->snaps[0].seqno, 2);
+
 	/* An empty snapshot, and many of them. */
 	struct snapshot empty = { .seqno = 2 };
 	CHECK(snapshot_find(&empty, 0) == NULL);
@@ -162,7 +196,7 @@ static void test_snapshots(void)
 	CHECK_EQ_U64(p->nsnaps, 101);
 	CHECK_EQ_U64(p->snaps[100].seqno, 101);
 	CHECK(p->snaps[100].e == NULL);
-	CHECK_EQ_U64(p->snaps[0].totals.live_bytes, 120);
+	CHECK_EQ_U64(p->snaps[0].time_ns, 222);
 
 	/* snapshot_find on a large one, every id present and every gap absent. */
 	struct snap_entry *big = calloc(10000, sizeof(*big));

@@ -2,7 +2,9 @@
  * that skips a rebuild of the same input, and the lazily settled order. */
 #include "tui/rows.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -193,9 +195,129 @@ static void test_by_stack_order(void)
 	profile_free(p);
 }
 
+/* --- the series kept as steps ---------------------------------------------- */
+
+#define SERIES_STACKS 40
+#define SERIES_WINDOW 12 /* at most ROW_SPARK: the sparkline is the whole series */
+
+static uint64_t rng_state = 88172645463325252ull;
+
+static uint64_t rng(uint64_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state % n;
+}
+
+/* Stacks 1..SERIES_STACKS, stack i in function "f<i % 4>". */
+static void series_stacks(struct profile *p)
+{
+	static const char *const names[] = { "f0", "f1", "f2", "f3" };
+	for (uint64_t f = 0; f < 4; f++) {
+		const struct frame_sym s = { .addr = 0x100 + f, .func = names[f], .module = "m" };
+		CHECK_EQ_U64(profile_add_sym(p, &s), 0);
+	}
+	for (uint32_t i = 1; i <= SERIES_STACKS; i++) {
+		const uint64_t f[] = { 0x100 + i % 4, 0x1000 + i };
+		CHECK_EQ_U64(profile_add_stack(p, i, f, 2), 0);
+	}
+}
+
+/* A snapshot where each stack is absent, unchanged from `prev`, or holds
+ * something new (a fall included), now and then wildly large. */
+static void series_snapshot(struct profile *p, uint64_t seqno, uint64_t *live)
+{
+	struct snap_entry e[SERIES_STACKS];
+	uint32_t n = 0;
+	for (uint32_t i = 1; i <= SERIES_STACKS; i++) {
+		uint64_t pick = rng(10);
+		if (pick < 2)
+			live[i] = 0;
+		else if (pick < 6)
+			live[i] = rng(4) ? rng(5000) : (1ull << 40) + rng(1000);
+		if (live[i] || pick == 9)
+			e[n++] = (struct snap_entry){
+				.id = i, .c = { .live_bytes = live[i], .alloc_calls = seqno * i }
+			};
+	}
+	struct snapshot s = { .seqno = seqno, .time_ns = seqno * 250000000ull, .n = n, .e = e };
+	CHECK_EQ_U64(profile_add_snapshot(p, &s), 0);
+}
+
+/* Every row of r against its series worked out from scratch: the sum of
+ * its stacks' growth_series, and the fit of that. */
+static void series_check(struct rows *r, const struct profile *p, enum group_mode g,
+                         const char *filter)
+{
+	uint32_t last = p->nsnaps - 1,
+	         first = last + 1 > SERIES_WINDOW ? last + 1 - SERIES_WINDOW : 0;
+	uint32_t w = last - first + 1;
+	uint64_t bad = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct row *row = rows_get(r, i);
+		double t[SERIES_WINDOW], v[SERIES_WINDOW], want[SERIES_WINDOW] = { 0 };
+		for (uint32_t id = 1; id <= SERIES_STACKS; id++) {
+			const struct frame_sym *fs = profile_sym(p, 0x100 + id % 4);
+			int in =
+			    g == GROUP_STACK ? id == row->stack : !strcmp(fs->func, row->label);
+			if (!in || !snapshot_find(&p->snaps[last], id))
+				continue;
+			CHECK_EQ_U64(growth_series(p, id, first, last, t, v), w);
+			for (uint32_t k = 0; k < w; k++)
+				want[k] += v[k];
+		}
+		struct growth gw;
+		growth_analyse(t, want, w, &gw);
+		bad += row->nspark != (int)w || memcmp(row->spark, want, w * sizeof *want) ||
+		       row->g.bytes_per_s != gw.bytes_per_s ||
+		       row->g.trough_bytes_per_s != gw.trough_bytes_per_s ||
+		       row->g.verdict != gw.verdict || row->g.score != gw.score;
+		if (filter)
+			bad += !strstr(row->label, filter);
+	}
+	CHECK_EQ_U64(bad, 0);
+}
+
+/* The series kept as a starting value and steps equals the one summed from
+ * every snapshot, after any sequence of snapshots, drops and restarts
+ * (an exec: the same seqnos and times again, other figures). */
+static void test_series_steps(void)
+{
+	struct profile *p = profile_new();
+	struct rows r = { 0 };
+	uint64_t live[SERIES_STACKS + 1] = { 0 }, seqno = 0;
+	series_stacks(p);
+	for (int round = 0; round < 400; round++) {
+		uint64_t op = rng(20);
+		if (op == 0 && p->nsnaps > 3) {
+			profile_drop_snapshots(p, (uint32_t)(1 + rng(p->nsnaps)), SIZE_MAX, 1);
+		} else if (op == 1) {
+			CHECK_EQ_U64(profile_reset(p), 0);
+			series_stacks(p);
+			seqno = 0;
+			memset(live, 0, sizeof live);
+		} else {
+			for (uint64_t k = rng(3) + 1; k-- > 0;)
+				series_snapshot(p, ++seqno, live);
+		}
+		if (!p->nsnaps)
+			continue;
+		enum group_mode g = rng(2) ? GROUP_STACK : GROUP_FUNCTION;
+		const char *filter = rng(4) ? NULL : "f1";
+		rows_build(&r, p, p->nsnaps - 1, SERIES_WINDOW, g, NULL, filter);
+		rows_sort(&r, rng(2) ? COL_GROWTH : COL_LIVE, 0);
+		series_check(&r, p, g, filter);
+	}
+	CHECK(r.nsteps <= 2 * SERIES_WINDOW);
+	rows_free(&r);
+	profile_free(p);
+}
+
 int main(void)
 {
 	test_by_function();
 	test_by_stack_order();
+	test_series_steps();
 	return CHECK_DONE();
 }

@@ -219,7 +219,19 @@ int main(void)
 	CHECK_STR(f.func, "operator new(unsigned long)");
 	CHECK_STR(f.module, "libstdc++.so.6");
 
+	/* The function alone, and the line left for later: the same function
+	 * and module as a full lookup, then the line once one is made. */
+	int site_line = 0;
+	uint64_t site = call_site(&site_line);
+	CHECK_EQ_U64(sym_resolve_func(s, site, &f), 0);
+	CHECK_STR(f.func, "call_site");
+	CHECK_STR(f.module, base_name(exe));
+	CHECK_STR(f.file, "");
+	CHECK_EQ_U64(f.line, 0);
 	check_call_site(s, NULL);
+	CHECK_EQ_U64(sym_resolve_func(s, site, &f), 0);
+	CHECK(ends_with(f.file, "tests/unit/test_symbols.c"));
+	CHECK_EQ_U64(f.line, (uint64_t)site_line);
 
 	CHECK_EQ_U64(sym_resolve(s, (uint64_t)malloc_fn + 8, &f), 0);
 	CHECK(!strcmp(f.func, "malloc") || !strcmp(f.func, "__libc_malloc"));

@@ -371,8 +371,10 @@ int threads_init(int (*real_sigaction)(int, const struct sigaction *, struct sig
 	if (capture_sig < SIGRTMIN || capture_sig > SIGRTMAX ||
 	    env_int("LEAKTOP_THREAD_STACKS", 1) == 0)
 		return 0;
+	/* Not SA_ONSTACK: a thread's alternate stack is the program's, sized
+	 * for its own handlers (often a few KiB), not for an unwind. */
 	struct sigaction cur,
-	    sa = { .sa_sigaction = on_capture, .sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK };
+	    sa = { .sa_sigaction = on_capture, .sa_flags = SA_SIGINFO | SA_RESTART };
 	if (real_sigaction(capture_sig, NULL, &cur) < 0 || cur.sa_handler != SIG_DFL)
 		return 0;
 	sigfillset(&sa.sa_mask);

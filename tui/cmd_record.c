@@ -6,7 +6,12 @@
  * runs, leaktop ignores SIGINT and SIGQUIT (the terminal sends them to the
  * program too, which decides), and passes SIGTERM and SIGHUP on to it. The
  * recording is synced after every snapshot, so killing leaktop loses at
- * most the snapshot in flight. */
+ * most the snapshot in flight.
+ *
+ * With -p PID it records a process that already has the probe (started by
+ * leaktop run, record, or LD_PRELOAD) until Ctrl-C, SIGTERM or SIGHUP end
+ * the recording cleanly, or the process ends; the process runs on,
+ * untouched. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +33,8 @@
 
 static const char usage[] = "usage: leaktop record [-o FILE] [--interval MS] [--depth N] "
                             "[--max-stacks N] [--follow-exec] [-q]\n"
-                            "                      -- PROGRAM [ARGS...]";
+                            "                      -- PROGRAM [ARGS...]\n"
+                            "       leaktop record -p PID [-o FILE] [-q]";
 
 struct recorder_run {
 	struct source src;
@@ -63,6 +69,75 @@ static void poll_once(struct recorder_run *r, pid_t pid)
 		sync_or_die(r);
 }
 
+/* Writes what p holds so far and an END record, closes the file, and says
+ * what it wrote unless quiet. */
+static void finish(struct recorder_run *r, int quiet, const char *after)
+{
+	char err[256];
+	sync_or_die(r);
+	unsigned nsnaps = r->prof->nsnaps;
+	if (rec_writer_finish(&r->w, r->prof, err, sizeof err) < 0)
+		die("%s: %s", r->path, err);
+	if (!quiet)
+		fprintf(stderr, "leaktop: wrote %u snapshots to %s%s\n", nsnaps, r->path, after);
+}
+
+/* `record -p PID`: until a signal or the process's end. */
+static int record_pid(pid_t pid, const char *out, int quiet)
+{
+	struct recorder_run r = { 0 };
+	char path[PATH_MAX], err[512];
+	if (source_open(&r.src, pid, err, sizeof err) < 0)
+		die("%s", err);
+	r.attached = 1;
+	if (out) {
+		snprintf(path, sizeof path, "%s", out);
+	} else {
+		char base[PATH_MAX];
+		snprintf(base, sizeof base, "%s", r.src.rd.hdr.program);
+		snprintf(path, sizeof path, "leaktop.%s.%d.lkt", basename(base), (int)pid);
+	}
+	r.path = path;
+	if (rec_writer_create(&r.w, path, err, sizeof err) < 0)
+		die("%s: %s", path, err);
+	r.prof = profile_new();
+	if (!r.prof)
+		die("out of memory");
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	const char *after = "";
+	for (;;) {
+		poll_once(&r, pid);
+		int status;
+		uint32_t state = source_state(&r.src, &status);
+		if (state == LT_STATE_EXITED) {
+			r.prof->end = PROF_EXITED;
+			r.prof->end_code = status;
+			after = "; the process exited";
+			break;
+		}
+		if (!shm_process_alive(&r.src.rd) || r.src.broken) {
+			after = r.src.broken ? "; its segment can no longer be read"
+			                     : "; the process is gone (killed?)";
+			break;
+		}
+		struct timespec ts = { 0, 50 * 1000000L };
+		if (sigtimedwait(&stop, NULL, &ts) > 0) {
+			poll_once(&r, pid); /* what came in meanwhile */
+			after = "; the process runs on";
+			break;
+		}
+	}
+	finish(&r, quiet, after);
+	source_close(&r.src);
+	profile_free(r.prof);
+	return 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -72,6 +147,7 @@ int cmd_record(int argc, char **argv)
 		{ "follow-exec", no_argument, NULL, 'f' },
 		{ "max-stacks", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "pid", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -79,12 +155,15 @@ int cmd_record(int argc, char **argv)
 	struct recorder_run r = { 0 };
 	char path[PATH_MAX], err[512];
 	const char *out = NULL;
-	int quiet = 0, c;
+	int quiet = 0, c, launch_opt = 0;
+	long pid = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:p:qh", opts, NULL)) != -1) {
+		launch_opt |= c == 'i' || c == 'd' || c == 's' || c == 'f';
 		switch (c) {
 		case 'o': out = optarg; break;
+		case 'p': pid = (long)parse_ulong("-p", optarg, 1, 1u << 30); break;
 		case 'i':
 			lo.interval_ms =
 			    (unsigned)parse_ulong("--interval", optarg, LT_TICK_MS, 3600000);
@@ -100,6 +179,14 @@ int cmd_record(int argc, char **argv)
 		case 'h': puts(usage); return 0;
 		default: die_bad_option("record", c, argv);
 		}
+	}
+	if (pid) {
+		if (optind < argc)
+			die("record: give -p PID or a program, not both");
+		if (launch_opt)
+			die("record: -p PID records the probe as it runs: --interval, --depth, "
+			    "--max-stacks and --follow-exec are for a program leaktop starts");
+		return record_pid((pid_t)pid, out, quiet);
 	}
 	if (optind >= argc)
 		die("record: no program given (leaktop record [OPTIONS] -- PROGRAM [ARGS...])");
@@ -159,22 +246,15 @@ int cmd_record(int argc, char **argv)
 		r.prof->end = PROF_SIGNALED;
 		r.prof->end_code = WTERMSIG(status);
 	}
-	sync_or_die(&r);
-	unsigned nsnaps = r.prof->nsnaps;
-	if (rec_writer_finish(&r.w, r.prof, err, sizeof err) < 0)
-		die("%s: %s", path, err);
+	finish(&r, quiet || !r.attached, "");
+	if (!r.attached && !quiet)
+		fprintf(
+		    stderr,
+		    "leaktop: no probe appeared in %s (statically linked or setuid?); wrote %s\n",
+		    prog[0], path);
 	if (r.attached)
 		source_close(&r.src);
 	launch_gc_segments();
-	if (!quiet) {
-		if (!r.attached)
-			fprintf(stderr,
-			        "leaktop: no probe appeared in %s (statically linked or setuid?); "
-			        "wrote %s\n",
-			        prog[0], path);
-		else
-			fprintf(stderr, "leaktop: wrote %u snapshots to %s\n", nsnaps, path);
-	}
 	profile_free(r.prof);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

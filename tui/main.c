@@ -26,6 +26,8 @@ static const char usage[] =
     "  record [-o|--output FILE] [--interval MS] [--depth N] [--max-stacks N]\n"
     "         [--follow-exec] [-q|--quiet] -- PROGRAM [ARGS...]\n"
     "                 run PROGRAM with the probe, writing every snapshot to FILE\n"
+    "  record -p|--pid PID [-o FILE] [-q]\n"
+    "                 record a process that has the probe until Ctrl-C; it runs on\n"
     "  report (FILE | -p|--pid PID) [--at N|last] [--format text|folded|json]\n"
     "         [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls]\n"
     "         [--sort growth|METRIC] [--top N] [--threads]\n"

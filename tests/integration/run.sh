@@ -415,6 +415,51 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		sh -c '[ -n "$1" ] && [ -n "$2" ] && [ "$2" -le $(($1 + 65536)) ]' sh "$pb2" "$pb4"
 fi
 
+# --- record -p PID: a process that already has the probe -----------------------
+if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
+	LD_PRELOAD=$PROBE "$BUILD/targets/demo" 30 >/dev/null &
+	dpid=$!
+	sleep 0.5
+	"$LEAKTOP" record -p "$dpid" -o "$TMP/rp.lkt" 2>"$TMP/rp.err" &
+	rpid=$!
+	sleep 2.5
+	kill -INT "$rpid"
+	wait "$rpid"
+	rc=$?
+	check "record -p: Ctrl-C ends the recording, exit 0 (got $rc)" [ "$rc" -eq 0 ]
+	check "record -p: one line, and the process runs on ($(head -c 120 "$TMP/rp.err"))" \
+		sh -c '[ "$(wc -l <"$1")" -eq 1 ] && grep -q "^leaktop: wrote [0-9]* snapshots to .*rp.lkt; the process runs on$" "$1"' \
+		sh "$TMP/rp.err"
+	check "record -p: the process is still running" kill -0 "$dpid"
+	"$LEAKTOP" report "$TMP/rp.lkt" --format json >"$TMP/rp.json" 2>&1
+	snaps=$(grep -o '"snapshots": [0-9]*' "$TMP/rp.json" | grep -o '[0-9]*$')
+	check "record -p: a snapshot a second, 2 at least ($snaps), state running" \
+		sh -c '[ "${1:-0}" -ge 2 ] && grep -q "\"state\": \"running\"" "$2"' sh "$snaps" "$TMP/rp.json"
+	got=$(sum_frames <("$LEAKTOP" report "$TMP/rp.lkt" --format folded) leak_request_buffer)
+	check "record -p: the leak is in it ($got bytes)" [ "${got:-0}" -gt 0 ]
+	kill "$dpid"
+	wait "$dpid" 2>/dev/null
+
+	# The process ends while recorded: the recording ends with it, exact.
+	LD_PRELOAD=$PROBE "$BUILD/targets/demo" 2 >/dev/null &
+	dpid=$!
+	sleep 0.3
+	watch 10 /dev/null "$TMP/rp2.err" "$LEAKTOP" record -p "$dpid" -o "$TMP/rp2.lkt"
+	check "record -p: ends when the process exits (exit $RC, $MS ms)" [ "$RC" -eq 0 -a "$HUNG" -eq 0 ]
+	check "record -p: ... and says so" grep -q '; the process exited$' "$TMP/rp2.err"
+	wait "$dpid" 2>/dev/null
+	"$LEAKTOP" report "$TMP/rp2.lkt" --format folded >"$TMP/rp2.folded" 2>&1
+	got=$(sum_frames "$TMP/rp2.folded" leak_request_buffer)
+	check "record -p: the state at exit, exact: leak_request_buffer 20 x 4 KiB = 81920 (got $got)" \
+		[ "${got:-0}" -eq 81920 ]
+	check "record -p: ... exited with status 0" \
+		grep -q 'exited with status 0' <("$LEAKTOP" report "$TMP/rp2.lkt" --top 1)
+	expect_usage_error "record -p with a program too" "$LEAKTOP" record -p 1 -- true
+	expect_usage_error "record -p with --interval" "$LEAKTOP" record -p 1 --interval 100
+	expect_usage_error "record -p of a pid with no probe" "$LEAKTOP" record -p 999999 -o "$TMP/none.lkt"
+	check "record -p of a pid with no probe: no file left" [ ! -e "$TMP/none.lkt" ]
+fi
+
 # A full /dev/shm: the probe reserves its whole segment at start, so it
 # fails there, says so in one line and lets the program run untracked and
 # unchanged. A private mount namespace gets a 1 MB tmpfs (root only).

@@ -111,11 +111,8 @@ void thread_groups_trend(struct thread_groups *tg, const struct profile *p, uint
 	if (!tg->n || last >= p->ntsnaps)
 		return;
 	uint32_t first = last + 1 > window ? last + 1 - window : 0, n = last - first + 1;
-	double *t = xcalloc(n, sizeof *t);
 	free(tg->series_block);
 	tg->series_block = xcalloc((size_t)tg->n * n, sizeof *tg->series_block);
-	for (uint32_t k = 0; k < n; k++)
-		t[k] = (double)(p->tsnaps[first + k].time_ns - p->tsnaps[first].time_ns) / 1e9;
 	for (uint32_t i = 0; i < tg->n; i++) {
 		struct thread_group *g = &tg->g[i];
 		g->series = tg->series_block + (size_t)i * n;
@@ -128,13 +125,11 @@ void thread_groups_trend(struct thread_groups *tg, const struct profile *p, uint
 				     same_group(&ts->t[j], g->members[0]);
 			g->series[k] = c;
 		}
-		growth_analyse(t, g->series, n, &g->trend);
 		int running = 0;
 		for (uint32_t k = 0; k < g->count; k++)
 			running |= g->members[k]->state == 'R';
 		g->leak = !running && count_keeps_rising(g->series, n);
 	}
-	free(t);
 }
 
 /* Whether a frame is the C library's (or the loader's): where a thread

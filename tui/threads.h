@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "growth.h"
 #include "shared/profile.h"
 
 struct thread_group {
@@ -22,10 +21,9 @@ struct thread_group {
 	uint64_t live_bytes;              /* the members' live bytes, summed */
 	const struct lt_thread **members; /* count of them, by tid */
 	/* From thread_groups_trend: the group's count in each thread snapshot
-	 * of the window, oldest first, and growth.c's fit to it. */
+	 * of the window, oldest first. */
 	double *series;
 	uint32_t nseries;
-	struct growth trend;
 	int leak; /* the count keeps rising while every member is blocked */
 };
 
@@ -42,7 +40,7 @@ struct thread_groups {
 void thread_groups_build(struct thread_groups *out, const struct thread_snap *ts);
 void thread_groups_free(struct thread_groups *g);
 
-/* Fills each group's series and trend from thread snapshots [last + 1 -
+/* Fills each group's series and verdict from thread snapshots [last + 1 -
  * window, last] of p (the groups come from snapshot last). A group is a
  * thread leak when none of its members is running and its count keeps
  * rising: the floor of the window's second half is above the window's

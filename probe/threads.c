@@ -307,9 +307,10 @@ static void on_capture(int sig, siginfo_t *si, void *uc)
 		/* Inside the probe (libunwind's per-thread cache among it) this
 		 * thread is left alone; outside, it unwinds through the signal
 		 * frame and keeps what lies past it. */
-		uint64_t raw[LT_DEPTH_MAX + 8];
-		uint32_t want =
-		    rec.cfg.depth + 8 < LT_DEPTH_MAX + 8 ? rec.cfg.depth + 8 : LT_DEPTH_MAX + 8;
+		/* Sized by the depth asked for (at most LT_DEPTH_MAX), as in the
+		 * hooks: the handler runs on the thread's own stack. */
+		uint32_t want = rec.cfg.depth + 8;
+		uint64_t raw[want];
 		probe_guard = 1;
 		uint32_t n = unwind_capture(raw, want, NULL), from = 0;
 		probe_guard = 0;

@@ -200,6 +200,70 @@ static int write_list(struct rec_writer *w, uint32_t type, const struct profile 
 	return 0;
 }
 
+static void put_snap_fixed(struct bytes_out *o, const struct snapshot *s)
+{
+	bytes_put_u64(o, s->seqno);
+	bytes_put_u64(o, s->time_ns);
+	put_counts(o, &s->totals);
+	bytes_put_u64(o, s->unknown_frees);
+	bytes_put_u64(o, s->overflow_allocs);
+	bytes_put_u64(o, s->probe_bytes);
+}
+
+static void put_entry(struct bytes_out *o, uint32_t id, const struct lt_counts *c)
+{
+	bytes_put_u32(o, id);
+	put_counts(o, c);
+}
+
+/* The DELTA of s against the last snapshot written: a merge of two lists
+ * sorted by id, keeping the stacks whose counts moved. Returns the entries. */
+static uint32_t put_delta(struct bytes_out *o, const struct rec_writer *w, const struct snapshot *s)
+{
+	static const struct lt_counts gone;
+	const struct snap_entry *a = w->last, *b = s->e;
+	uint32_t i = 0, k = 0, n = 0;
+	put_snap_fixed(o, s);
+	size_t count_at = o->len;
+	bytes_put_u32(o, 0);
+	while (i < w->nlast || k < s->n) {
+		if (k == s->n || (i < w->nlast && a[i].id < b[k].id)) {
+			put_entry(o, a[i++].id, &gone);
+		} else if (i == w->nlast || b[k].id < a[i].id) {
+			put_entry(o, b[k].id, &b[k].c);
+			k++;
+		} else {
+			if (memcmp(&a[i].c, &b[k].c, sizeof(b[k].c)) != 0)
+				put_entry(o, b[k].id, &b[k].c);
+			else
+				n--;
+			i++, k++;
+		}
+		n++;
+	}
+	bytes_patch_u32(o, count_at, n);
+	return n;
+}
+
+/* Remembers s as the snapshot the next DELTA is written against. */
+static int keep_last(struct rec_writer *w, const struct snapshot *s)
+{
+	if (s->n > w->last_cap) {
+		struct snap_entry *e = realloc(w->last, (size_t)s->n * sizeof(*e));
+		if (!e)
+			return -1;
+		w->last = e;
+		w->last_cap = s->n;
+	}
+	if (s->n)
+		memcpy(w->last, s->e, (size_t)s->n * sizeof(*s->e));
+	w->nlast = s->n;
+	w->have_last = 1;
+	return 0;
+}
+
+/* A full SNAPSHOT, or a DELTA when there is a snapshot to write it against,
+ * the last full one is recent enough, and it is less than half the size. */
 static int write_snapshot(struct rec_writer *w, const struct snapshot *s, struct bytes_out *o,
                           char *err, size_t errlen)
 {
@@ -209,19 +273,25 @@ static int write_snapshot(struct rec_writer *w, const struct snapshot *s, struct
 		               "snapshot %llu has %u entries, more than one record holds",
 		               (unsigned long long)s->seqno, s->n);
 	}
+	uint32_t type = REC_DELTA;
 	o->len = 0;
-	bytes_put_u64(o, s->seqno);
-	bytes_put_u64(o, s->time_ns);
-	put_counts(o, &s->totals);
-	bytes_put_u64(o, s->unknown_frees);
-	bytes_put_u64(o, s->overflow_allocs);
-	bytes_put_u64(o, s->probe_bytes);
-	bytes_put_u32(o, s->n);
-	for (uint32_t i = 0; i < s->n; i++) {
-		bytes_put_u32(o, s->e[i].id);
-		put_counts(o, &s->e[i].c);
+	if (!w->have_last || w->since_full + 1 >= REC_FULL_EVERY ||
+	    put_delta(o, w, s) >= s->n / 2) {
+		type = REC_SNAPSHOT;
+		o->len = 0;
+		put_snap_fixed(o, s);
+		bytes_put_u32(o, s->n);
+		for (uint32_t i = 0; i < s->n; i++)
+			put_entry(o, s->e[i].id, &s->e[i].c);
 	}
-	return write_record(w, REC_SNAPSHOT, o, err, errlen);
+	if (write_record(w, type, o, err, errlen) < 0)
+		return -1;
+	w->since_full = type == REC_DELTA ? w->since_full + 1 : 0;
+	w->snaps_written++;
+	/* Without room for the copy the next snapshot is simply a full one. */
+	if (keep_last(w, s) < 0)
+		w->have_last = 0;
+	return 0;
 }
 
 static int write_threads(struct rec_writer *w, const struct thread_snap *s, struct bytes_out *o,
@@ -268,6 +338,7 @@ void rec_writer_restart(struct rec_writer *w)
 	w->meta_done = 0;
 	w->stacks_done = w->syms_done = w->snaps_done = w->tsnaps_done = 0;
 	w->ticks_done = 0;
+	w->have_last = 0; /* the new image starts with a full snapshot */
 }
 
 int rec_writer_sync(struct rec_writer *w, const struct profile *p, char *err, size_t errlen)
@@ -336,5 +407,9 @@ int rec_writer_finish(struct rec_writer *w, const struct profile *p, char *err, 
 	if (close(w->fd) < 0 && rc == 0)
 		rc = rec_say(err, errlen, "close: %s", strerror(errno));
 	w->fd = -1;
+	free(w->last);
+	w->last = NULL;
+	w->nlast = w->last_cap = 0;
+	w->have_last = 0;
 	return rc;
 }

@@ -25,7 +25,7 @@
 const char *const rec_type_names[] = {
 	[REC_META] = "META",         [REC_STACKS] = "STACKS", [REC_SYMBOLS] = "SYMBOLS",
 	[REC_SNAPSHOT] = "SNAPSHOT", [REC_TICKS] = "TICKS",   [REC_END] = "END",
-	[REC_THREADS] = "THREADS",
+	[REC_THREADS] = "THREADS",   [REC_DELTA] = "DELTA",
 };
 const unsigned rec_ntypes = sizeof(rec_type_names) / sizeof(rec_type_names[0]);
 
@@ -224,37 +224,92 @@ static int read_symbols(struct reader *r, struct bytes_in *in)
 	return 0;
 }
 
+/* The fixed fields of a SNAPSHOT or DELTA, and its entry count. */
+static int get_snap_fixed(struct reader *r, struct bytes_in *in, struct snapshot *s)
+{
+	s->seqno = bytes_get_u64(in);
+	s->time_ns = bytes_get_u64(in);
+	get_counts(in, &s->totals);
+	s->unknown_frees = bytes_get_u64(in);
+	s->overflow_allocs = bytes_get_u64(in);
+	s->probe_bytes = bytes_get_u64(in);
+	if (in->bad)
+		return corrupt(r, "payload ends inside the fixed fields");
+	return get_count(r, in, SNAP_ENTRY_SIZE, &s->n);
+}
+
+/* Entry i of a snapshot record: an id after prev (the one before it, or
+ * -1) naming a stack already defined. */
+static int get_entry(struct reader *r, struct bytes_in *in, uint32_t i, int64_t prev,
+                     struct snap_entry *e)
+{
+	e->id = bytes_get_u32(in);
+	get_counts(in, &e->c);
+	if ((int64_t)e->id <= prev)
+		return corrupt(r, "entry %u: stack id %u does not follow %lld", i, e->id,
+		               (long long)prev);
+	if (!profile_stack(r->p, e->id))
+		return corrupt(r, "entry %u: stack %u is not defined", i, e->id);
+	return 0;
+}
+
 static int read_snapshot(struct reader *r, struct bytes_in *in)
 {
 	struct snapshot s = { 0 };
-	s.seqno = bytes_get_u64(in);
-	s.time_ns = bytes_get_u64(in);
-	get_counts(in, &s.totals);
-	s.unknown_frees = bytes_get_u64(in);
-	s.overflow_allocs = bytes_get_u64(in);
-	s.probe_bytes = bytes_get_u64(in);
-	if (in->bad)
-		return corrupt(r, "payload ends inside the fixed fields");
-	if (get_count(r, in, SNAP_ENTRY_SIZE, &s.n) < 0)
+	if (get_snap_fixed(r, in, &s) < 0)
 		return -1;
-	if (s.n) {
-		s.e = malloc((size_t)s.n * sizeof(*s.e));
-		if (!s.e)
-			return no_memory(r);
-	}
+	if (s.n && !(s.e = malloc((size_t)s.n * sizeof(*s.e))))
+		return no_memory(r);
 	int rc = 0;
-	for (uint32_t i = 0; i < s.n && rc == 0; i++) {
-		s.e[i].id = bytes_get_u32(in);
-		get_counts(in, &s.e[i].c);
-		if (i > 0 && s.e[i].id <= s.e[i - 1].id)
-			rc = corrupt(r, "entry %u: stack id %u does not follow %u", i, s.e[i].id,
-			             s.e[i - 1].id);
-		else if (!profile_stack(r->p, s.e[i].id))
-			rc = corrupt(r, "entry %u: stack %u is not defined", i, s.e[i].id);
-	}
-	if (rc == 0 && profile_add_snapshot(r->p, &s) < 0)
+	for (uint32_t i = 0; i < s.n && rc == 0; i++)
+		rc = get_entry(r, in, i, i ? (int64_t)s.e[i - 1].id : -1, &s.e[i]);
+	if (rc == 0 && profile_add_snapshot_take(r->p, &s) < 0)
 		rc = no_memory(r);
-	free(s.e);
+	if (rc < 0)
+		free(s.e);
+	return rc;
+}
+
+/* A DELTA: the snapshot before it, merged with the entries that moved. */
+static int read_delta(struct reader *r, struct bytes_in *in)
+{
+	if (r->p->nsnaps == 0)
+		return corrupt(r, "no snapshot before it to apply it to");
+	struct snapshot s = { 0 };
+	if (get_snap_fixed(r, in, &s) < 0)
+		return -1;
+	const struct snapshot *base = &r->p->snaps[r->p->nsnaps - 1];
+	size_t cap = (size_t)base->n + s.n;
+	if (cap && !(s.e = malloc(cap * sizeof(*s.e))))
+		return no_memory(r);
+	uint32_t i = 0, k = 0, out = 0;
+	int64_t prev = -1;
+	struct snap_entry d;
+	int have = 0, rc = 0;
+	while (rc == 0 && (i < base->n || k < s.n || have)) {
+		if (!have && k < s.n) {
+			if ((rc = get_entry(r, in, k, prev, &d)) < 0)
+				break;
+			prev = d.id;
+			have = 1;
+			k++;
+		}
+		if (!have || (i < base->n && base->e[i].id < d.id)) {
+			s.e[out++] = base->e[i++];
+			continue;
+		}
+		if (i < base->n && base->e[i].id == d.id)
+			i++; /* replaced */
+		if (d.c.live_bytes || d.c.live_blocks || d.c.alloc_calls || d.c.alloc_bytes ||
+		    d.c.free_calls)
+			s.e[out++] = d;
+		have = 0;
+	}
+	s.n = out;
+	if (rc == 0 && profile_add_snapshot_take(r->p, &s) < 0)
+		rc = no_memory(r);
+	if (rc < 0)
+		free(s.e);
 	return rc;
 }
 
@@ -373,7 +428,7 @@ static int read_end(struct reader *r, struct bytes_in *in)
 static int (*const parsers[])(struct reader *, struct bytes_in *) = {
 	[REC_META] = read_meta,         [REC_STACKS] = read_stacks, [REC_SYMBOLS] = read_symbols,
 	[REC_SNAPSHOT] = read_snapshot, [REC_TICKS] = read_ticks,   [REC_END] = read_end,
-	[REC_THREADS] = read_threads,
+	[REC_THREADS] = read_threads,   [REC_DELTA] = read_delta,
 };
 
 /* Inflates a known record's CRC-checked payload and parses it whole. */

@@ -162,6 +162,17 @@ const struct thread_snap *profile_threads_at(const struct profile *p, uint64_t t
 uint32_t profile_drop_snapshots(struct profile *p, uint32_t max_snaps, size_t max_bytes,
                                 uint32_t min_snaps);
 
+/* Thins the history for a recording kept under a size limit: of the
+ * snapshots older than the newest keep_newest, every other one goes (the
+ * oldest stays), and with them every other tick of that span and the
+ * thread snapshots no kept snapshot has in force. The newest keep_newest
+ * snapshots and everything from the first of them on stay untouched.
+ * Returns how many snapshots went. */
+uint32_t profile_thin(struct profile *p, uint32_t keep_newest);
+
+/* Drops the oldest n ticks (all when n > nticks). */
+void profile_drop_ticks(struct profile *p, uint64_t n);
+
 /* Appends n ticks. */
 int profile_add_ticks(struct profile *p, const struct lt_tick *t, uint64_t n);
 

@@ -263,7 +263,8 @@ static int keep_last(struct rec_writer *w, const struct snapshot *s)
 }
 
 /* A full SNAPSHOT, or a DELTA when there is a snapshot to write it against,
- * the last full one is recent enough, and it is less than half the size. */
+ * the last full one is recent enough, and it saves a quarter of the
+ * entries or more. */
 static int write_snapshot(struct rec_writer *w, const struct snapshot *s, struct bytes_out *o,
                           char *err, size_t errlen)
 {
@@ -276,7 +277,7 @@ static int write_snapshot(struct rec_writer *w, const struct snapshot *s, struct
 	uint32_t type = REC_DELTA;
 	o->len = 0;
 	if (!w->have_last || w->since_full + 1 >= REC_FULL_EVERY ||
-	    put_delta(o, w, s) >= s->n / 2) {
+	    (uint64_t)put_delta(o, w, s) * 4 > (uint64_t)s->n * 3) {
 		type = REC_SNAPSHOT;
 		o->len = 0;
 		put_snap_fixed(o, s);
@@ -333,6 +334,111 @@ static int write_threads(struct rec_writer *w, const struct thread_snap *s, stru
 	return write_record(w, REC_THREADS, o, err, errlen);
 }
 
+int rec_writer_limit(struct rec_writer *w, const char *path, uint64_t max_size)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return -1;
+	free(w->path);
+	w->path = copy;
+	w->max_size = max_size;
+	w->thin_at = max_size;
+	return 0;
+}
+
+void rec_writer_forget(struct rec_writer *w, struct profile *p)
+{
+	if (w->snaps_done > 1) {
+		uint32_t tsnaps = p->ntsnaps;
+		uint32_t dropped = profile_drop_snapshots(p, 1, SIZE_MAX, 1);
+		w->snaps_done -= dropped;
+		w->tsnaps_done -= tsnaps - p->ntsnaps;
+	}
+	if (w->ticks_done > 1) {
+		profile_drop_ticks(p, w->ticks_done - 1);
+		w->ticks_done = 1;
+	}
+}
+
+/* Writes q whole (no END) into a new file at tmp; its writer in t. */
+static int write_whole(struct rec_writer *t, const char *tmp, const struct profile *q, char *err,
+                       size_t errlen)
+{
+	if (rec_writer_create(t, tmp, err, errlen) < 0)
+		return -1;
+	if (rec_writer_sync(t, q, err, errlen) < 0) {
+		close(t->fd);
+		free(t->last);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* The file went past max_size: read it back, thin it until it takes at
+ * most half, and put the result in its place. The writer's own state (what
+ * of its profile is written, the snapshot a DELTA follows) stays true: the
+ * new file holds every stack, symbol and the newest snapshot of the old. */
+static int thin(struct rec_writer *w, char *err, size_t errlen)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.thin", w->path) >= (int)sizeof(tmp))
+		return rec_say(err, errlen, "name too long to thin beside");
+	struct profile *q = profile_new();
+	if (!q)
+		return rec_say(err, errlen, "out of memory thinning the recording");
+	char rerr[256];
+	if (rec_read_file(w->path, q, rerr, sizeof(rerr)) != 0) {
+		profile_free(q);
+		return rec_say(err, errlen, "reading it back to thin it: %s", rerr);
+	}
+	struct rec_writer t = { .fd = -1 };
+	uint32_t dropped = 0;
+	for (;;) {
+		uint32_t k = profile_thin(q, q->nsnaps / 4 ? q->nsnaps / 4 : 1);
+		if (k == 0)
+			break;
+		dropped += k;
+		if (t.fd >= 0) {
+			close(t.fd);
+			free(t.last);
+		}
+		if (write_whole(&t, tmp, q, err, errlen) < 0) {
+			profile_free(q);
+			return -1;
+		}
+		if (t.offset <= w->max_size / 2)
+			break;
+	}
+	profile_free(q);
+	if (t.fd < 0) { /* nothing left to thin: stacks and symbols are most of it */
+		w->thin_at = w->offset + w->max_size / 2;
+		return 0;
+	}
+	if (fdatasync(t.fd) < 0 && errno != EINVAL) {
+		int e = errno;
+		close(t.fd);
+		free(t.last);
+		unlink(tmp);
+		return rec_say(err, errlen, "fdatasync: %s", strerror(e));
+	}
+	if (rename(tmp, w->path) < 0) {
+		int e = errno;
+		close(t.fd);
+		free(t.last);
+		unlink(tmp);
+		return rec_say(err, errlen, "rename %s: %s", tmp, strerror(e));
+	}
+	close(w->fd);
+	w->fd = t.fd;
+	w->offset = t.offset;
+	w->since_full = t.since_full;
+	w->thinned += dropped;
+	free(t.last);
+	w->thin_at = t.offset > w->max_size / 2 ? t.offset + w->max_size / 2 : w->max_size;
+	return 0;
+}
+
 void rec_writer_restart(struct rec_writer *w)
 {
 	w->meta_done = 0;
@@ -381,7 +487,7 @@ int rec_writer_sync(struct rec_writer *w, const struct profile *p, char *err, si
 
 	if (write_list(w, REC_TICKS, p, put_tick, &w->ticks_done, p->nticks, &o, err, errlen) < 0)
 		goto out;
-	rc = 0;
+	rc = w->max_size && w->offset > w->thin_at ? thin(w, err, errlen) : 0;
 out:
 	bytes_out_fini(&o);
 	return rc;
@@ -407,6 +513,8 @@ int rec_writer_finish(struct rec_writer *w, const struct profile *p, char *err, 
 	if (close(w->fd) < 0 && rc == 0)
 		rc = rec_say(err, errlen, "close: %s", strerror(errno));
 	w->fd = -1;
+	free(w->path);
+	w->path = NULL;
 	free(w->last);
 	w->last = NULL;
 	w->nlast = w->last_cap = 0;

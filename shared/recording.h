@@ -45,8 +45,8 @@
  *                 STACKS records (see struct lt_thread). Readers of version 1
  *                 without it skip it whole.
  * Snapshots: a writer writes a full SNAPSHOT first, after every META, at
- * least every REC_FULL_EVERY snapshots, and whenever a DELTA would not be
- * much smaller; the rest are DELTAs. A reader seeking to any snapshot so
+ * least every REC_FULL_EVERY snapshots, and whenever a DELTA would not save
+ * a quarter of the entries; the rest are DELTAs. A reader seeking to any snapshot so
  * starts at most REC_FULL_EVERY - 1 records back.
  * A SNAPSHOT or DELTA refers only to stacks in earlier STACKS records. SYMBOLS may
  * come before or after the STACKS whose frames they name (symbols are added
@@ -96,12 +96,34 @@ struct rec_writer {
 	uint32_t nlast, last_cap;
 	int have_last;
 	uint32_t since_full; /* DELTAs since the last full SNAPSHOT */
+	/* The size limit (rec_writer_limit). */
+	char *path;
+	uint64_t max_size; /* 0: none */
+	uint64_t thin_at;  /* the size that makes the next sync thin the file */
+	uint32_t thinned;  /* snapshots thinned away so far */
 };
 
 /* Creates path (mode 0600, O_EXCL, never through a symlink; an existing
  * regular file of ours is replaced) and writes the file header. 0, or -1 with
  * a message in err. */
 int rec_writer_create(struct rec_writer *w, const char *path, char *err, size_t errlen);
+
+/* Keeps the file at path (the one w writes) under max_size bytes, 0 for no
+ * limit. Whenever a sync takes it past the limit, the file is rewritten with
+ * its older snapshots thinned (profile_thin, keeping the newest quarter
+ * whole, as often as it takes to be at most half the limit), into a
+ * temporary file beside it that is then renamed over it: a crash leaves
+ * the old file or the new one, each whole. Stacks and symbols are never
+ * thinned; when they alone take more than half the limit, the file may
+ * grow by half the limit again before the next thinning. The rewritten
+ * file holds the current process image only (an earlier one, before an
+ * exec, goes). 0, or -1 when out of memory. */
+int rec_writer_limit(struct rec_writer *w, const char *path, uint64_t max_size);
+
+/* Drops from p what the file already holds: all snapshots, thread
+ * snapshots and ticks but the newest of each, which stay for whoever reads
+ * p. A recorder that keeps nothing else so runs in constant memory. */
+void rec_writer_forget(struct rec_writer *w, struct profile *p);
 
 /* Forgets what was written, so the next sync writes a new META and the
  * whole profile (a new process image after exec). */

@@ -411,19 +411,69 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 fi
 
 # --- golden recordings: every later leaktop must read them --------------------
+# demo-2s.lkt is format version 1; demo-2s-v2.lkt version 2, 18 of its 20
+# snapshots stored as DELTAs (tests/golden/README.md).
 if [ "$have_leaktop" -eq 1 ]; then
-	g=tests/golden/demo-2s.lkt
-	"$LEAKTOP" report "$g" --format folded >"$TMP/golden.folded" 2>&1
-	for want in load_config_table:2097152 cache_store:655360 leak_request_buffer:81920 \
-		leak_parked_session:256; do
-		got=$(sum_frames "$TMP/golden.folded" "${want%%:*}")
-		check "golden $g: ${want%%:*} live_bytes = ${want#*:} (got $got)" [ "$got" = "${want#*:}" ]
+	for gs in demo-2s.lkt:4 demo-2s-v2.lkt:20; do
+		g=tests/golden/${gs%%:*}
+		nsnap=${gs#*:}
+		"$LEAKTOP" report "$g" --format folded >"$TMP/golden.folded" 2>&1
+		for want in load_config_table:2097152 cache_store:655360 leak_request_buffer:81920 \
+			leak_parked_session:256; do
+			got=$(sum_frames "$TMP/golden.folded" "${want%%:*}")
+			check "golden $g: ${want%%:*} live_bytes = ${want#*:} (got $got)" [ "$got" = "${want#*:}" ]
+		done
+		check "golden $g: $nsnap snapshots, exited with status 0" \
+			grep -q "snapshot $nsnap of $nsnap at 2.0 s, exited with status 0" <("$LEAKTOP" report "$g" --top 1)
+		check "golden $g: its thread snapshot, the parked worker's group" \
+			grep -q '"count": 1, .*"where": "in pthread_cond_wait <- parked_worker", .*"created_at": "start_parked_worker"' \
+			<("$LEAKTOP" report "$g" --threads --format json)
 	done
-	check "golden $g: 4 snapshots, exited with status 0" \
-		grep -q 'snapshot 4 of 4 at 2.0 s, exited with status 0' <("$LEAKTOP" report "$g" --top 1)
-	check "golden $g: its thread snapshot, the parked worker's group" \
-		grep -q '"count": 1, .*"where": "in pthread_cond_wait <- parked_worker", .*"created_at": "start_parked_worker"' \
-		<("$LEAKTOP" report "$g" --threads --format json)
+	# Snapshot 5 is a DELTA on the file's first full snapshot and 20 the
+	# last of a chain of 16: the leak grew by 15 requests of 4 KiB between.
+	g=tests/golden/demo-2s-v2.lkt
+	"$LEAKTOP" diff "$g@5" "$g@last" --format json >"$TMP/golden-diff.json" 2>&1
+	check "golden $g: diff @5 @last gives leak_request_buffer +61440 bytes in +15 blocks" \
+		grep -q '{"live_bytes": 61440, "live_blocks": 15, "alloc_calls": 15, "alloc_bytes": 61440, "free_calls": 0, .*leak_request_buffer' "$TMP/golden-diff.json"
+	check "golden $g: ... and cache_store +491520 in +240" \
+		grep -q '{"live_bytes": 491520, "live_blocks": 240, .*cache_store' "$TMP/golden-diff.json"
+fi
+
+# --- record --max-size: a long run thinned, never the newest -----------------
+# 3,000 live stacks at a 100 ms interval write ~110 KB in 5 s: a 64 KiB limit
+# thins the file while it records. stacks.c leaks 1 KiB from leak_kib every
+# 100 ms.
+if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
+	cc -std=gnu11 -O0 -g -o "$TMP/stacks" tests/bench/stacks.c
+	"$LEAKTOP" record --interval 100 --max-size 64K -o "$TMP/ms.lkt" -- "$TMP/stacks" 3000 5 \
+		>/dev/null 2>"$TMP/ms.err"
+	rc=$?
+	check "max-size: the recording run exits 0 (got $rc)" [ "$rc" -eq 0 ]
+	check "max-size: the closing line says how many snapshots were thinned" \
+		grep -Eq '^leaktop: wrote [0-9]+ snapshots to .*ms.lkt, [1-9][0-9]* of them thinned away to stay under --max-size$' "$TMP/ms.err"
+	size=$(stat -c %s "$TMP/ms.lkt")
+	check "max-size: the file is at most the limit and one snapshot's records (got $size)" \
+		[ "$size" -le $((64 * 1024 + 8192)) ]
+	check "max-size: no temporary file left beside it" [ ! -e "$TMP/ms.lkt.thin" ]
+	check "max-size: mode 0600" [ "$(stat -c %a "$TMP/ms.lkt")" = 600 ]
+	written=$(sed -n 's/^leaktop: wrote \([0-9]*\) snapshots.*/\1/p' "$TMP/ms.err")
+	thinned=$(sed -n 's/.*, \([0-9]*\) of them thinned.*/\1/p' "$TMP/ms.err")
+	kept=$((written - thinned))
+	check "max-size: the newest snapshot is kept, with the exit ($kept of $written)" \
+		grep -q "snapshot $kept of $kept at 5\.[0-9] s, exited with status 0" \
+		<("$LEAKTOP" report "$TMP/ms.lkt" --top 1)
+	check "max-size: and the first, at the start" \
+		grep -q "snapshot 1 of $kept at 0\.[0-9] s" <("$LEAKTOP" report "$TMP/ms.lkt" --at 1 --top 1)
+	"$LEAKTOP" report "$TMP/ms.lkt" --format folded --metric live_blocks >"$TMP/ms.blocks"
+	"$LEAKTOP" report "$TMP/ms.lkt" --format folded >"$TMP/ms.bytes"
+	lb=$(sum_frames "$TMP/ms.blocks" leak_kib)
+	lk=$(sum_frames "$TMP/ms.bytes" leak_kib)
+	check "max-size: leak_kib holds 1 KiB a block in the last snapshot ($lk bytes, $lb blocks)" \
+		[ "${lb:-0}" -ge 40 -a "${lk:-0}" -eq $((${lb:-0} * 1024)) ]
+	"$LEAKTOP" record --max-size 1x -- true 2>"$TMP/ms-bad.err"
+	rc=$?
+	check "max-size: a bad size is one line and status 2 (got $rc)" \
+		[ "$rc" -eq 2 -a "$(wc -l <"$TMP/ms-bad.err")" -eq 1 ]
 fi
 
 # --- record -p PID: a process that already has the probe -----------------------

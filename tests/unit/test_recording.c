@@ -863,6 +863,85 @@ static void test_write_failure(void)
 	profile_free(p);
 }
 
+/* --max-size: the file stays under the limit however long the run, keeps
+ * its oldest and its newest quarter of snapshots exactly, and the recorder
+ * that forgets what it wrote holds one snapshot in memory. */
+static void test_limit(void)
+{
+	const char *path = path_in_dir("limit.lkt");
+	struct profile *p = make_profile(), *all = make_profile();
+	struct rec_writer w;
+	const uint64_t max = 16384;
+	uint64_t largest = 0;
+	CHECK_EQ_U64(rec_writer_create(&w, path, err, sizeof(err)), 0);
+	CHECK_EQ_U64(rec_writer_limit(&w, path, max), 0);
+	add_stacks(p, 0, 20);
+	add_stacks(all, 0, 20);
+	add_syms(p, 0, 20);
+	for (uint64_t seqno = 1; seqno <= 600; seqno++) {
+		add_snapshot(p, seqno, 20);
+		add_snapshot(all, seqno, 20);
+		for (uint64_t k = seqno * 2 - 2; k < seqno * 2; k++) {
+			struct lt_tick t = { .time_ns = 1700000000000000000ull + k * 500000000ull,
+				             .live_bytes = k * 64 };
+			CHECK_EQ_U64(profile_add_ticks(p, &t, 1), 0);
+		}
+		if (seqno % 50 == 0)
+			add_threads(p, seqno, 3);
+		int rc = rec_writer_sync(&w, p, err, sizeof(err));
+		CHECK_EQ_U64(rc, 0);
+		if (rc)
+			fprintf(stderr, "  sync %llu: %s\n", (unsigned long long)seqno, err);
+		rec_writer_forget(&w, p);
+		CHECK_EQ_U64(p->nsnaps, 1);
+		CHECK(p->nticks <= 2);
+		struct stat st;
+		CHECK_EQ_U64(stat(path, &st), 0);
+		CHECK_EQ_U64(st.st_size, w.offset);
+		largest = (uint64_t)st.st_size > largest ? (uint64_t)st.st_size : largest;
+	}
+	CHECK(largest <= max + 1024); /* past the limit by one sync at most */
+	CHECK(w.thinned > 300);
+	uint32_t thinned = w.thinned;
+	CHECK_EQ_U64(rec_writer_finish(&w, p, err, sizeof(err)), 0);
+
+	struct stat st;
+	CHECK(stat(path_in_dir("limit.lkt.thin"), &st) < 0 && errno == ENOENT);
+	CHECK_EQ_U64(lstat(path, &st), 0);
+	CHECK_EQ_U64(st.st_mode & 07777, 0600);
+	struct profile *q = profile_new();
+	CHECK_EQ_U64(rec_read_file(path, q, err, sizeof(err)), 0);
+	CHECK_EQ_U64(q->nsnaps, 600 - thinned);
+	CHECK_EQ_U64(q->nstack_order, 20);
+	CHECK_EQ_U64(q->nsyms, 20);
+	CHECK_EQ_U64(q->end, PROF_RUNNING);
+	CHECK(q->nsnaps > 10);
+	/* The oldest and the newest stay; every one kept is exactly as taken. */
+	CHECK_EQ_U64(q->snaps[0].seqno, 1);
+	CHECK_EQ_U64(q->snaps[q->nsnaps - 1].seqno, 600);
+	uint64_t prev = 0;
+	int exact = 1, newest_whole = 1;
+	for (uint32_t i = 0; i < q->nsnaps; i++) {
+		uint64_t seqno = q->snaps[i].seqno;
+		exact &= seqno > prev && same_snapshot(&q->snaps[i], &all->snaps[seqno - 1]);
+		if (i >= q->nsnaps - q->nsnaps / 4)
+			newest_whole &= seqno == prev + 1;
+		prev = seqno;
+	}
+	CHECK(exact);
+	CHECK(newest_whole);
+	/* Thread snapshots and ticks thinned alike, the newest kept. */
+	CHECK(q->ntsnaps >= 1 && q->ntsnaps <= 12);
+	CHECK_EQ_U64(q->tsnaps[q->ntsnaps - 1].seqno, 600);
+	CHECK(q->nticks < 1200 && q->nticks > 20);
+	CHECK_EQ_U64(q->ticks[q->nticks - 1].time_ns, 1700000000000000000ull + 1199 * 500000000ull);
+	printf("limit: %u of 600 snapshots kept in %lld bytes (at most %llu)\n", q->nsnaps,
+	       (long long)st.st_size, (unsigned long long)largest);
+	profile_free(q);
+	profile_free(p);
+	profile_free(all);
+}
+
 /* Strings are cut at 65535 bytes rather than failing the record. */
 static void test_long_string(void)
 {
@@ -953,6 +1032,7 @@ int main(void)
 	test_bad_snapshots(b, len);
 	test_deltas(b, len);
 	test_write_failure();
+	test_limit();
 	test_long_string();
 	test_exec_images();
 

@@ -476,6 +476,55 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		[ "$rc" -eq 2 -a "$(wc -l <"$TMP/ms-bad.err")" -eq 1 ]
 fi
 
+# --- crash safety: SIGKILL at random moments --------------------------------
+# The recorder killed mid-run (now and then mid-thinning, with a 64 KiB
+# limit on 3,000 stacks): the file reads, every complete snapshot in it,
+# and a snapshot in flight is at worst a torn tail. The target killed: the
+# recording ends with the signal. Moments from $RANDOM, seeded and printed.
+if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
+	seed=${CRASH_SEED:-$$}
+	RANDOM=$seed
+	echo "crash safety: CRASH_SEED=$seed"
+	for i in 1 2 3 4 5 6 7 8; do
+		ms=$((300 + RANDOM % 2200 + (1 - i % 2) * 2000)) # stacks runs: 2.3-4.5 s, past the first thinning
+		f=$TMP/kill$i.lkt
+		if [ $((i % 2)) -eq 0 ]; then
+			"$LEAKTOP" record -q --interval 100 --max-size 64K -o "$f" -- "$TMP/stacks" 3000 30 \
+				>/dev/null 2>&1 &
+		else
+			"$LEAKTOP" record -q --interval 100 -o "$f" -- "$BUILD/targets/demo" 30 >/dev/null 2>&1 &
+		fi
+		lpid=$!
+		sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
+		child=$(pgrep -P "$lpid")
+		kill -KILL "$lpid"
+		wait "$lpid" 2>/dev/null
+		[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+		"$LEAKTOP" report "$f" --top 1 >"$TMP/kill$i.out" 2>"$TMP/kill$i.err"
+		rc=$?
+		n=$(sed -n 's/.*, snapshot \([0-9]*\) of \1 at .*/\1/p' "$TMP/kill$i.out")
+		check "crash: recorder SIGKILLed after $ms ms (run $i): the file reads, $n snapshots (rc $rc)" \
+			[ "$rc" -eq 0 -a "${n:-0}" -ge 1 ]
+		check "crash: ... and says where it stopped, if it stopped in a record" \
+			sh -c '[ ! -s "$1" ] || grep -q "offset [0-9]*: truncated record .*showing the [0-9]* complete snapshots" "$1"' \
+			sh "$TMP/kill$i.err"
+	done
+	for i in 1 2 3; do
+		ms=$((300 + RANDOM % 1500))
+		"$LEAKTOP" record -q --interval 100 -o "$TMP/tkill$i.lkt" -- "$BUILD/targets/demo" 30 \
+			>/dev/null 2>&1 &
+		lpid=$!
+		sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
+		kill -KILL "$(pgrep -P "$lpid")"
+		wait "$lpid"
+		rc=$?
+		check "crash: target SIGKILLed after $ms ms (run $i): leaktop exits 137 (got $rc)" [ "$rc" -eq 137 ]
+		check "crash: ... and the recording ends with the signal" \
+			grep -q ", snapshot \([0-9]*\) of \1 at .*, killed by signal 9" \
+			<("$LEAKTOP" report "$TMP/tkill$i.lkt" --top 1)
+	done
+fi
+
 # --- record -p PID: a process that already has the probe -----------------------
 if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 	LD_PRELOAD=$PROBE "$BUILD/targets/demo" 30 >/dev/null &

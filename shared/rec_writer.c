@@ -228,18 +228,18 @@ static uint32_t put_delta(struct bytes_out *o, const struct rec_writer *w, const
 	bytes_put_u32(o, 0);
 	while (i < w->nlast || k < s->n) {
 		if (k == s->n || (i < w->nlast && a[i].id < b[k].id)) {
-			put_entry(o, a[i++].id, &gone);
+			put_entry(o, a[i++].id, &gone); /* left */
+			n++;
 		} else if (i == w->nlast || b[k].id < a[i].id) {
-			put_entry(o, b[k].id, &b[k].c);
-			k++;
+			put_entry(o, b[k].id, &b[k].c); /* came */
+			k++, n++;
 		} else {
-			if (memcmp(&a[i].c, &b[k].c, sizeof(b[k].c)) != 0)
-				put_entry(o, b[k].id, &b[k].c);
-			else
-				n--;
+			if (memcmp(&a[i].c, &b[k].c, sizeof(b[k].c)) != 0) {
+				put_entry(o, b[k].id, &b[k].c); /* moved */
+				n++;
+			}
 			i++, k++;
 		}
-		n++;
 	}
 	bytes_patch_u32(o, count_at, n);
 	return n;

@@ -33,8 +33,10 @@ static const char usage[] =
     "         [--sort growth|METRIC] [--top N] [--threads]\n"
     "                 print one snapshot of a recording or of a running probed process\n"
     "  diff BASE NEW [--format text|folded|json] [--metric METRIC] [--top N]\n"
-    "                 what changed between two snapshots (FILE, FILE@N or FILE@last),\n"
-    "                 per stack and per thread group, like pprof -base\n"
+    "                 what changed between two snapshots, per stack and per thread\n"
+    "                 group, like pprof -base; each is FILE (its last snapshot), FILE@N\n"
+    "                 (1 is the first), FILE@last or FILE@-DURATION (the last snapshot\n"
+    "                 at least DURATION before the end: @-10s, @-2m, @-500ms)\n"
     "  help           this text\n"
     "  version        leaktop's version\n";
 

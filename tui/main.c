@@ -37,6 +37,10 @@ static const char usage[] =
     "                 group, like pprof -base; each is FILE (its last snapshot), FILE@N\n"
     "                 (1 is the first), FILE@last or FILE@-DURATION (the last snapshot\n"
     "                 at least DURATION before the end: @-10s, @-2m, @-500ms)\n"
+    "  replay FILE [--base SPEC] [--speed X] [--theme NAME]\n"
+    "                 the live view on a recording, with a timeline: [ ] step, Home End\n"
+    "                 jump, p plays at --speed X (default 10); --base SPEC shows the\n"
+    "                 change since that snapshot (FILE@N, FILE@-DURATION, another run's)\n"
     "  help           this text\n"
     "  version        leaktop's version\n";
 
@@ -68,6 +72,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "record", cmd_record }, { "report", cmd_report }, { "list", cmd_list },
 		{ "run", cmd_run },       { "attach", cmd_attach }, { "diff", cmd_diff },
+		{ "replay", cmd_replay },
 	};
 
 	opterr = 0; /* the commands report bad options themselves, in one line */

@@ -444,6 +444,21 @@ if [ "$have_leaktop" -eq 1 ]; then
 		grep -q '^leaktop: tests/golden/demo-2s.lkt@-3s: 3.000 s before the last snapshot is before the first (the snapshots span 2.009 s)$' \
 		"$TMP/bad.err"
 	expect_usage_error "diff FILE@-5x, not a duration" "$LEAKTOP" diff "$g@-5x" "$g"
+
+	# replay reads the whole file before it takes the terminal: a bad one
+	# is one line and status 2, terminal or not. (The view itself is
+	# tested in tmux, tests/integration/tui.sh.)
+	cp "$g" "$TMP/corrupt.lkt"
+	printf '\377\377\377\377' | dd of="$TMP/corrupt.lkt" bs=1 seek=200 conv=notrunc 2>/dev/null
+	expect_usage_error "replay of a corrupt recording" "$LEAKTOP" replay "$TMP/corrupt.lkt"
+	check "replay of a corrupt recording: the reader's line, with the offset" \
+		grep -q "^leaktop: $TMP/corrupt.lkt: offset 136: " "$TMP/bad.err"
+	expect_usage_error "replay of a text file" "$LEAKTOP" replay "$0"
+	expect_usage_error "replay --base at a snapshot the file does not hold" \
+		"$LEAKTOP" replay "$g" --base "$g@9"
+	expect_usage_error "replay --speed 0" "$LEAKTOP" replay "$g" --speed 0
+	expect_usage_error "replay without a terminal" "$LEAKTOP" replay "$g"
+	check "replay without a terminal: says it needs one" grep -q 'the view needs a terminal' "$TMP/bad.err"
 fi
 
 # --- record -p PID: a process that already has the probe -----------------------

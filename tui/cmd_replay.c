@@ -40,7 +40,8 @@ static int same_file(const char *x, const char *y)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* --base SPEC into a->base, under the stack ids of whole (read from file). */
+/* --base SPEC into a->base, under the stack ids of whole (read from file).
+ * A torn base file serves the snapshots it holds, as diff's sides do. */
 static void load_base(struct app *a, const char *text, const struct profile *whole,
                       const char *file)
 {

@@ -33,8 +33,14 @@ static const char usage[] =
     "         [--sort growth|METRIC] [--top N] [--threads]\n"
     "                 print one snapshot of a recording or of a running probed process\n"
     "  diff BASE NEW [--format text|folded|json] [--metric METRIC] [--top N]\n"
-    "                 what changed between two snapshots (FILE, FILE@N or FILE@last),\n"
-    "                 per stack and per thread group, like pprof -base\n"
+    "                 what changed between two snapshots, per stack and per thread\n"
+    "                 group, like pprof -base; each is FILE (its last snapshot), FILE@N\n"
+    "                 (1 is the first), FILE@last or FILE@-DURATION (the last snapshot\n"
+    "                 at least DURATION before the end: @-10s, @-2m, @-500ms)\n"
+    "  replay FILE [--base SPEC] [--speed X] [--theme NAME]\n"
+    "                 the live view on a recording, with a timeline: [ ] step, Home End\n"
+    "                 jump, p plays at --speed X (default 10); --base SPEC shows the\n"
+    "                 change since that snapshot (FILE@N, FILE@-DURATION, another run's)\n"
     "  help           this text\n"
     "  version        leaktop's version\n";
 
@@ -66,6 +72,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "record", cmd_record }, { "report", cmd_report }, { "list", cmd_list },
 		{ "run", cmd_run },       { "attach", cmd_attach }, { "diff", cmd_diff },
+		{ "replay", cmd_replay },
 	};
 
 	opterr = 0; /* the commands report bad options themselves, in one line */

@@ -437,6 +437,42 @@ if [ "$have_leaktop" -eq 1 ]; then
 		grep -q '{"live_bytes": 61440, "live_blocks": 15, "alloc_calls": 15, "alloc_bytes": 61440, "free_calls": 0, .*leak_request_buffer' "$TMP/golden-diff.json"
 	check "golden $g: ... and cache_store +491520 in +240" \
 		grep -q '{"live_bytes": 491520, "live_blocks": 240, .*cache_store' "$TMP/golden-diff.json"
+
+	g=tests/golden/demo-2s.lkt
+	# FILE@-DURATION counts back from the last snapshot (2.010 s after the
+	# start; the others at 0.001, 1.002 and 2.002 s): the last snapshot at
+	# or before that time less the duration.
+	"$LEAKTOP" diff "$g@-1s" "$g" --format json >"$TMP/ago.json" 2>&1
+	check "diff FILE@-1s: the base is snapshot 2 (1.002 s)" \
+		grep -q '^{"base": {"file": "tests/golden/demo-2s.lkt", "snapshot": 2, "time_ms": 1000}' "$TMP/ago.json"
+	check "diff FILE@-1s: leak_request_buffer +40960 bytes, +10 blocks since (40960 -> 81920)" \
+		grep -q '"live_bytes": 40960, "live_blocks": 10, "alloc_calls": 10, "alloc_bytes": 40960, "free_calls": 0, "base_live_bytes": 40960, "new_live_bytes": 81920, "frames": \[{"func": "leak_request_buffer"' \
+		"$TMP/ago.json"
+	check "diff FILE@-5ms: snapshot 3 (2.002 s)" \
+		grep -q '^base tests/golden/demo-2s.lkt, snapshot 3 of 4 at 2 s;' <("$LEAKTOP" diff "$g@-5ms" "$g")
+	check "diff FILE@-2s: snapshot 1 (0.001 s), the new side FILE@-0s the last" \
+		grep -q '^base tests/golden/demo-2s.lkt, snapshot 1 of 4 at 0 s; new tests/golden/demo-2s.lkt, snapshot 4 of 4 at 2 s$' \
+		<("$LEAKTOP" diff "$g@-2s" "$g@-0s")
+	expect_usage_error "diff FILE@-3s, before the first snapshot" "$LEAKTOP" diff "$g@-3s" "$g"
+	check "diff FILE@-3s: says the snapshots span 2.009 s" \
+		grep -q '^leaktop: tests/golden/demo-2s.lkt@-3s: 3.000 s before the last snapshot is before the first (the snapshots span 2.009 s)$' \
+		"$TMP/bad.err"
+	expect_usage_error "diff FILE@-5x, not a duration" "$LEAKTOP" diff "$g@-5x" "$g"
+
+	# replay reads the whole file before it takes the terminal: a bad one
+	# is one line and status 2, terminal or not. (The view itself is
+	# tested in tmux, tests/integration/tui.sh.)
+	cp "$g" "$TMP/corrupt.lkt"
+	printf '\377\377\377\377' | dd of="$TMP/corrupt.lkt" bs=1 seek=200 conv=notrunc 2>/dev/null
+	expect_usage_error "replay of a corrupt recording" "$LEAKTOP" replay "$TMP/corrupt.lkt"
+	check "replay of a corrupt recording: the reader's line, with the offset" \
+		grep -q "^leaktop: $TMP/corrupt.lkt: offset 136: " "$TMP/bad.err"
+	expect_usage_error "replay of a text file" "$LEAKTOP" replay "$0"
+	expect_usage_error "replay --base at a snapshot the file does not hold" \
+		"$LEAKTOP" replay "$g" --base "$g@9"
+	expect_usage_error "replay --speed 0" "$LEAKTOP" replay "$g" --speed 0
+	expect_usage_error "replay without a terminal" "$LEAKTOP" replay "$g"
+	check "replay without a terminal: says it needs one" grep -q 'the view needs a terminal' "$TMP/bad.err"
 fi
 
 # --- record --max-size: a long run thinned, never the newest -----------------

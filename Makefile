@@ -5,6 +5,7 @@
 #   make test       install what is missing, build with -Werror, run every test
 #   make bench      benchmarks against bare runs and heaptrack (tests/bench)
 #   make bench-view the live view's CPU, first frame and RSS on 50,000 stacks
+#   make bench-record  the size of a ten-minute recording of the demo
 #   make install PREFIX=/usr/local
 #
 # Options: V=1 (show commands), SANITIZE=address|undefined|thread, WERROR=1.
@@ -188,6 +189,12 @@ bench: deps
 	@bash tests/bench/run.sh $(BUILD)
 	@BENCH_SUMMARY=$(BUILD)/bench/summary.json bash tests/bench/view.sh $(BUILD)
 
+# How big a recording grows: the demo for RECORD_SECONDS (10 minutes) at 1 s.
+RECORD_SECONDS ?= 600
+bench-record: deps
+	$(Q)$(MAKE) --no-print-directory all targets
+	@bash tests/bench/record_size.sh $(BUILD) $(RECORD_SECONDS)
+
 # The live view on 50,000 stacks: CPU per view, time to first frame, RSS.
 bench-view: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -218,6 +225,6 @@ DEBIAN_PKGS = gcc g++ make libdw-dev libelf-dev zlib1g-dev libncurses-dev libunw
 deps:
 	@bash .ci/deps.sh $(BUILD) $(DEBIAN_PKGS) $(DEPS_EXTRA)
 
-.PHONY: all targets unit integration tui asan-suites test fuzz bench bench-view demo install check-format clean deps
+.PHONY: all targets unit integration tui asan-suites test fuzz bench bench-view bench-record demo install check-format clean deps
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

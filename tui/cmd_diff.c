@@ -41,10 +41,11 @@ static void load(struct side *s, const char *text)
 		        s->file, torn, s->p->nsnaps);
 }
 
-static uint64_t secs(const struct side *s)
+/* The snapshot's time since the program started, in ms. */
+static uint64_t at_ms(const struct side *s)
 {
 	const struct snapshot *sn = &s->p->snaps[s->i];
-	return sn->time_ns > s->p->start_ns ? (sn->time_ns - s->p->start_ns) / 1000000000ull : 0;
+	return sn->time_ns > s->p->start_ns ? (sn->time_ns - s->p->start_ns) / 1000000ull : 0;
 }
 
 static int64_t metric_delta(const struct diff_stack *e, enum report_metric m)
@@ -66,9 +67,9 @@ static void write_text(const struct side *b, const struct side *c, const struct 
                        unsigned top)
 {
 	char x[32], y[32], where[160], made[96];
-	printf("base %s, snapshot %u of %u at %" PRIu64 " s; new %s, snapshot %u of %u at %" PRIu64
-	       " s\n",
-	       b->file, b->i + 1, b->p->nsnaps, secs(b), c->file, c->i + 1, c->p->nsnaps, secs(c));
+	printf("base %s, snapshot %u of %u at %.1f s; new %s, snapshot %u of %u at %.1f s\n",
+	       b->file, b->i + 1, b->p->nsnaps, at_ms(b) / 1000.0, c->file, c->i + 1, c->p->nsnaps,
+	       at_ms(c) / 1000.0);
 	report_human_delta(x, sizeof x, d->totals.d_live_bytes);
 	printf("live %s (%+" PRId64 " blocks); %+" PRId64 " allocations, %+" PRId64 " frees\n", x,
 	       d->totals.d_live_blocks, d->totals.d_alloc_calls, d->totals.d_free_calls);
@@ -116,9 +117,9 @@ static void write_json(const struct side *b, const struct side *c, const struct 
 	fputs("{\"base\": {\"file\": ", stdout);
 	report_json_str(stdout, b->file);
 	printf(", \"snapshot\": %u, \"time_ms\": %" PRIu64 "}, \"new\": {\"file\": ", b->i + 1,
-	       secs(b) * 1000);
+	       at_ms(b));
 	report_json_str(stdout, c->file);
-	printf(", \"snapshot\": %u, \"time_ms\": %" PRIu64 "},\n", c->i + 1, secs(c) * 1000);
+	printf(", \"snapshot\": %u, \"time_ms\": %" PRIu64 "},\n", c->i + 1, at_ms(c));
 	printf(" \"totals\": {\"live_bytes\": %" PRId64 ", \"live_blocks\": %" PRId64
 	       ", \"alloc_calls\": %" PRId64 ", \"alloc_bytes\": %" PRId64
 	       ", \"free_calls\": %" PRId64 "},\n \"stacks\": [",

@@ -444,14 +444,14 @@ if [ "$have_leaktop" -eq 1 ]; then
 	# or before that time less the duration.
 	"$LEAKTOP" diff "$g@-1s" "$g" --format json >"$TMP/ago.json" 2>&1
 	check "diff FILE@-1s: the base is snapshot 2 (1.002 s)" \
-		grep -q '^{"base": {"file": "tests/golden/demo-2s.lkt", "snapshot": 2, "time_ms": 1000}' "$TMP/ago.json"
+		grep -q '^{"base": {"file": "tests/golden/demo-2s.lkt", "snapshot": 2, "time_ms": 1002}' "$TMP/ago.json"
 	check "diff FILE@-1s: leak_request_buffer +40960 bytes, +10 blocks since (40960 -> 81920)" \
 		grep -q '"live_bytes": 40960, "live_blocks": 10, "alloc_calls": 10, "alloc_bytes": 40960, "free_calls": 0, "base_live_bytes": 40960, "new_live_bytes": 81920, "frames": \[{"func": "leak_request_buffer"' \
 		"$TMP/ago.json"
 	check "diff FILE@-5ms: snapshot 3 (2.002 s)" \
-		grep -q '^base tests/golden/demo-2s.lkt, snapshot 3 of 4 at 2 s;' <("$LEAKTOP" diff "$g@-5ms" "$g")
+		grep -q '^base tests/golden/demo-2s.lkt, snapshot 3 of 4 at 2.0 s;' <("$LEAKTOP" diff "$g@-5ms" "$g")
 	check "diff FILE@-2s: snapshot 1 (0.001 s), the new side FILE@-0s the last" \
-		grep -q '^base tests/golden/demo-2s.lkt, snapshot 1 of 4 at 0 s; new tests/golden/demo-2s.lkt, snapshot 4 of 4 at 2 s$' \
+		grep -q '^base tests/golden/demo-2s.lkt, snapshot 1 of 4 at 0.0 s; new tests/golden/demo-2s.lkt, snapshot 4 of 4 at 2.0 s$' \
 		<("$LEAKTOP" diff "$g@-2s" "$g@-0s")
 	expect_usage_error "diff FILE@-3s, before the first snapshot" "$LEAKTOP" diff "$g@-3s" "$g"
 	check "diff FILE@-3s: says the snapshots span 2.009 s" \

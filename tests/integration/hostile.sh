@@ -22,20 +22,19 @@ set -u
 . "$(dirname "$0")/lib.sh"
 suite_init BUILD_DIR "$@"
 
-finish()
+stop()
 {
 	[ -n "${dpid:-}" ] && kill "$dpid" 2>/dev/null
 	[ -n "${vpid:-}" ] && kill "$vpid" 2>/dev/null
+	wait 2>/dev/null
 	[ -n "${SOCK:-}" ] && tmux -S "$SOCK" kill-server 2>/dev/null
 	find /dev/shm -maxdepth 1 -name "leaktop.${vpid:-none}.*" -delete 2>/dev/null
-	echo "hostile: $pass passed, $fail failed"
-	[ "$fail" -eq 0 ] && [ "${KEEP:-0}" != 1 ] && rm -rf "$TMP"
-	[ "$fail" -eq 0 ]
+	finish hostile
 }
 
 if ! cc -std=gnu11 -O1 -I. -o "$TMP/hostile_shm" tests/integration/hostile_shm.c shared/procstat.c; then
 	bad "hostile_shm.c builds"
-	finish
+	stop
 	exit 1
 fi
 
@@ -162,4 +161,4 @@ else
 	echo "SKIP planted name: needs root to make a file as nobody"
 fi
 
-finish
+stop

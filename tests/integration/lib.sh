@@ -20,6 +20,7 @@ suite_init()
 	LEAKTOP=$BUILD/leaktop
 	PROBE=$BUILD/libleaktop.so
 	TMP=$(mktemp -d "${TMPDIR:-/tmp}/leaktop-$(basename "$0" .sh).XXXXXX")
+	touch "$TMP/.start"
 	cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
 }
 
@@ -183,8 +184,23 @@ run_target()
 # finish SUITE: keeps TMP when something failed (or KEEP=1), prints the
 # summary line CI reads, last: "SUITE: N passed, N failed", and fails when
 # a check did.
+# The segments this suite's killed programs left in /dev/shm (a probe
+# killed with SIGKILL cannot remove its own): each reserves its whole size
+# in RAM, and a few hundred runs would fill the machine. Only segments made
+# since the suite started, of processes that are gone.
+remove_left_segments()
+{
+	local f pid
+	for f in $(find /dev/shm -maxdepth 1 -name 'leaktop.*' -newer "$TMP/.start" 2>/dev/null); do
+		pid=${f#/dev/shm/leaktop.}
+		pid=${pid%%.*}
+		kill -0 "$pid" 2>/dev/null || rm -f "$f"
+	done
+}
+
 finish()
 {
+	remove_left_segments
 	if [ "${KEEP:-0}" = 1 ] || [ $fail -ne 0 ]; then
 		echo "recordings and outputs kept in $TMP"
 	else

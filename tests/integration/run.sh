@@ -623,4 +623,55 @@ else
 	echo "SKIP full /dev/shm: needs root and unshare"
 fi
 
+# list --gc, in a private /dev/shm (root only) so that no other run's
+# segments are touched: two probed demos, one killed with SIGKILL (its
+# segment stays behind), and spoiled segments (as from an older leaktop)
+# named for the dead pid and for the running one. --gc removes the killed
+# demo's and the dead pid's spoiled one, one line each, and leaves the
+# running demo's two.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && [ -r "$PROBE" ]; then
+	cat >"$TMP/gc.sh" <<'GC'
+mount -t tmpfs -o size=64m tmpfs /dev/shm || exit 1
+cd "$1" || exit 1
+LD_PRELOAD=$2 "$3" 30 >/dev/null 2>&1 &
+keep=$!
+LD_PRELOAD=$2 "$3" 30 >/dev/null 2>&1 &
+killed=$!
+sleep 1
+kill -KILL "$killed"
+wait "$killed" 2>/dev/null
+echo "$keep $killed" >pids
+for p in $killed $keep; do
+	printf 'spoiled' >/dev/shm/leaktop.$p.0123456789abcdef
+	chmod 600 /dev/shm/leaktop.$p.0123456789abcdef
+done
+"$4" list >list.before 2>&1
+"$4" list --gc >list.gc 2>gc.err
+echo $? >gc.rc
+ls /dev/shm >shm.after
+"$4" list >list.after 2>&1
+kill "$keep"
+GC
+	mkdir -p "$TMP/gc"
+	unshare -m sh "$TMP/gc.sh" "$TMP/gc" "$PROBE" "$BUILD/targets/demo" "$LEAKTOP"
+	read -r keep killed <"$TMP/gc/pids"
+	check "list: the killed demo is listed as gone" grep -Eq "^ *$killed  gone " "$TMP/gc/list.before"
+	check "list --gc: exits 0 (got $(cat "$TMP/gc/gc.rc"))" [ "$(cat "$TMP/gc/gc.rc")" = 0 ]
+	check "list --gc: one line on stderr for the killed demo's segment" \
+		grep -Eqx "leaktop: removed leaktop\.$killed\.[0-9a-f]{16} \(pid $killed is gone\)" "$TMP/gc/gc.err"
+	check "list --gc: one for the spoiled one of the dead pid, saying why it did not validate" \
+		grep -qx "leaktop: removed leaktop\.$killed\.0123456789abcdef (pid $killed is gone; it did not validate: segment is too small)" "$TMP/gc/gc.err"
+	check "list --gc: nothing else removed, nothing else said" [ "$(wc -l <"$TMP/gc/gc.err")" -eq 2 ]
+	check "list --gc: the running demo's segments stay, both; the dead pid's are gone" \
+		sh -c '[ "$(grep -c "^leaktop\.$2\." "$1")" = 2 ] &&
+			grep -q "^leaktop\.$2\.0123456789abcdef$" "$1" &&
+			! grep -q "^leaktop\.$3\." "$1"' sh "$TMP/gc/shm.after" "$keep" "$killed"
+	check "list --gc: the running demo is still listed, the killed one no more" \
+		sh -c 'grep -Eq "^ *$2  running " "$1" && ! grep -Eq "^ *$3 " "$1"' \
+		sh "$TMP/gc/list.after" "$keep" "$killed"
+	expect_usage_error "list with an unknown option" "$LEAKTOP" list --collect
+else
+	echo "SKIP list --gc: needs root and unshare for a private /dev/shm"
+fi
+
 finish integration

@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -42,9 +43,17 @@ int probe_enter(void)
 			/* A failure says why on stderr: errno must stay the
 			 * program's, since the real call has not run yet. */
 			int e = errno;
-			struct recorder_config cfg;
-			recorder_config_from_env(&cfg);
-			recorder_init(&cfg);
+			if (getauxval(AT_SECURE)) {
+				/* A set-ID or capability program loaded the probe
+				 * (a set-user-ID copy in a system directory): its
+				 * environment is not to be trusted, and its memory
+				 * is not ours to publish. The probe stays inert. */
+				atomic_store_explicit(&rec.phase, PHASE_OFF, memory_order_release);
+			} else {
+				struct recorder_config cfg;
+				recorder_config_from_env(&cfg);
+				recorder_init(&cfg);
+			}
 			errno = e;
 		}
 		phase = atomic_load_explicit(&rec.phase, memory_order_acquire);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blind.h"
 #include "cmd.h"
 #include "launch.h"
 #include "shared/recording.h"
@@ -256,6 +257,10 @@ int cmd_record(int argc, char **argv)
 		die("record: no program given (leaktop record [OPTIONS] -- PROGRAM [ARGS...])");
 	char **prog = argv + optind;
 
+	/* The program runs whatever the probe can see; the closing line says
+	 * why the recording is empty, when the file tells. */
+	char why[256];
+	enum blind blind = blind_check(prog[0], prog[0], why, sizeof why);
 	struct launch l;
 	if (launch_prepare(&l, prog, &lo, err, sizeof err) < 0)
 		die("%s", err);
@@ -311,12 +316,14 @@ int cmd_record(int argc, char **argv)
 		r.prof->end = PROF_SIGNALED;
 		r.prof->end_code = WTERMSIG(status);
 	}
-	finish(&r, quiet || !r.attached, "");
-	if (!r.attached && !quiet)
-		fprintf(
-		    stderr,
-		    "leaktop: no probe appeared in %s (statically linked or setuid?); wrote %s\n",
-		    prog[0], path);
+	finish(&r, quiet || !r.attached || blind != BLIND_NO, "");
+	if (!quiet && (!r.attached || blind == BLIND_OWN_MALLOC)) {
+		if (blind != BLIND_NO)
+			fprintf(stderr, "leaktop: no allocations seen: %s; wrote %s\n", why, path);
+		else if (!r.attached)
+			fprintf(stderr, "leaktop: no probe appeared in %s; wrote %s\n", prog[0],
+			        path);
+	}
 	if (r.attached)
 		source_close(&r.src);
 	launch_gc_segments();

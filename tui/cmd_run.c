@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blind.h"
 #include "cmd.h"
 #include "launch.h"
 #include "ui.h"
@@ -89,6 +90,10 @@ static int run_or_attach(int argc, char **argv, int attach)
 		if (source_open(&a->src, a->pid, err, sizeof err) < 0)
 			die("%s", err);
 		a->attached = 1;
+		char exe[64], why[256];
+		snprintf(exe, sizeof exe, "/proc/%d/exe", (int)a->pid);
+		if (blind_check(exe, a->src.rd.hdr.program, why, sizeof why) == BLIND_OWN_MALLOC)
+			snprintf(a->blind, sizeof a->blind, "no allocations seen: %s", why);
 		int status = ui_run(a);
 		profile_free(a->prof);
 		free(a);
@@ -112,6 +117,17 @@ static int run_or_attach(int argc, char **argv, int attach)
 	}
 	if (lo.stdio_fd < 0)
 		die("%s: %s", path, strerror(errno));
+	/* A program the probe cannot load in would show an empty view, which
+	 * reads as "no leaks": say why instead. */
+	char why[256];
+	switch (blind_check(prog[0], prog[0], why, sizeof why)) {
+	case BLIND_STATIC:
+	case BLIND_SECURE: unlink(path); die("no allocations can be seen: %s", why);
+	case BLIND_OWN_MALLOC:
+		snprintf(a->blind, sizeof a->blind, "no allocations seen: %s", why);
+		break;
+	case BLIND_NO: break;
+	}
 	struct launch l;
 	if (launch_prepare(&l, prog, &lo, err, sizeof err) < 0)
 		die("%s", err);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blind.h"
 #include "growth.h"
 #include "xalloc.h"
 
@@ -197,7 +198,11 @@ static void write_text(FILE *f, const struct profile *p, uint32_t i, const struc
 	if (s->overflow_allocs)
 		fprintf(f, "warning: %" PRIu64 " allocations found the stack table full\n",
 		        s->overflow_allocs);
-	if (!s->totals.alloc_calls)
+	char why[256];
+	if (!s->totals.alloc_calls && p->program &&
+	    blind_check(p->program, p->program, why, sizeof why) != BLIND_NO)
+		fprintf(f, "no allocations seen: %s\n", why);
+	else if (!s->totals.alloc_calls)
 		fprintf(f, "no allocations seen\n");
 
 	struct row *v = sorted(p, i, o, &n);

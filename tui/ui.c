@@ -367,9 +367,12 @@ static void draw_footer(struct app *a)
 {
 	move(LINES - 1, 0);
 	clrtoeol();
-	if (a->msg[0] || a->gone[0] || a->note[0]) {
+	if (a->msg[0] || a->gone[0] || a->note[0] || a->blind[0]) {
 		attrset(theme_attr(a->msg[0] ? ROLE_NORMAL : ROLE_WARNING));
-		printw("%s", a->msg[0] ? a->msg : a->gone[0] ? a->gone : a->note);
+		printw("%s", a->msg[0]    ? a->msg
+		             : a->gone[0] ? a->gone
+		             : a->note[0] ? a->note
+		                          : a->blind);
 		attrset(theme_attr(ROLE_NORMAL));
 		return;
 	}

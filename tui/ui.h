@@ -43,6 +43,7 @@ struct app {
 	const char *log_path; /* `run`: where the program's output goes */
 	char gone[320];       /* why the segment can no longer be read, or "" */
 	char note[160];       /* a warning that changes nothing else, or "" */
+	char blind[320];      /* why the probe cannot see allocations (blind.h), or "" */
 
 	enum view_id view, back; /* back: where Esc returns from detail/help */
 	int paused;

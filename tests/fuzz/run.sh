@@ -11,11 +11,11 @@ cd "$(dirname "$0")/../.."
 out=build/fuzz
 mkdir -p "$out/corpus" "$out/seeds"
 src="shared/profile.c shared/recording.c shared/rec_writer.c shared/bytes.c"
-diff="tui/diff.c tui/report.c tui/growth.c tui/threads.c tui/xalloc.c"
+diff="tui/diff.c tui/report.c tui/blind.c tui/growth.c tui/threads.c tui/xalloc.c"
 CC=${CC:-clang}
 
 $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. -DPROF_ID_MAX=65536 \
-    tests/fuzz/fuzz_recording.c $src $diff -lz -lm -o "$out/fuzz_recording"
+    tests/fuzz/fuzz_recording.c $src $diff -lz -lelf -lm -o "$out/fuzz_recording"
 $CC -g -O1 -I. tests/fuzz/seed_recording.c $src -lz -o "$out/seed_recording"
 rm -f "$out"/seeds/*
 "$out/seed_recording" "$out/seeds"

@@ -623,6 +623,78 @@ else
 	echo "SKIP full /dev/shm: needs root and unshare"
 fi
 
+# --- what leaktop cannot see, it says --------------------------------------
+# A static program, one with its own malloc linked in, and a set-user-ID
+# one (as root: a copy owned by nobody): each runs exactly as bare under
+# `leaktop record`, whose one closing line says why nothing was seen, and
+# `leaktop run` refuses the two it cannot load in. Then the probe itself in
+# a set-user-ID program (AT_SECURE): loaded from a system directory, as
+# the dynamic linker allows only there, it must stay inert.
+if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
+	cc -O1 -o "$TMP/own_malloc" tests/integration/blind/own_malloc.c
+	blind=("$TMP/own_malloc:defines its own malloc (an allocator linked in), which comes before the probe's")
+	if cc -static -O1 -o "$TMP/static" tests/integration/blind/static.c 2>/dev/null; then
+		blind+=("$TMP/static:is statically linked, so no LD_PRELOAD library can load in it")
+	else
+		echo "SKIP static program: no static libc (libc6-dev's libc.a)"
+	fi
+	if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+		mkdir -p "$BUILD/suid" && chmod 755 "$BUILD/suid"
+		cp "$BUILD/targets/malloc" "$BUILD/suid/malloc"
+		chown nobody "$BUILD/suid/malloc" && chmod 4755 "$BUILD/suid/malloc"
+		blind+=("$BUILD/suid/malloc:is set-user-ID, and the dynamic linker ignores LD_PRELOAD for it")
+	else
+		echo "SKIP set-user-ID program: needs root to make one owned by nobody"
+	fi
+	for b in "${blind[@]}"; do
+		prog=${b%%:*}
+		why=${b#*:}
+		name=$(basename "$prog")
+		"$prog" >"$TMP/$name.bare" 2>&1
+		bare_rc=$?
+		"$LEAKTOP" record -o "$TMP/$name.lkt" -- "$prog" >"$TMP/$name.out" 2>"$TMP/$name.err"
+		rc=$?
+		check "blind $name: recorded, it exits as bare ($bare_rc, got $rc) with the same output" \
+			sh -c '[ "$1" -eq "$2" ] && cmp -s "$3" "$4"' sh "$rc" "$bare_rc" "$TMP/$name.out" "$TMP/$name.bare"
+		check "blind $name: one closing line says why nothing was seen ($(head -c 150 "$TMP/$name.err"))" \
+			sh -c '[ "$(wc -l <"$1")" -eq 1 ] && grep -qxF "leaktop: no allocations seen: $2 $3; wrote $4" "$1"' \
+			sh "$TMP/$name.err" "$prog" "$why" "$TMP/$name.lkt"
+		if [ "$name" = own_malloc ]; then
+			check "blind $name: report says the same under the empty snapshot" \
+				grep -qxF "no allocations seen: $prog $why" <("$LEAKTOP" report "$TMP/$name.lkt")
+		else
+			script -qec "\"$LEAKTOP\" run -- \"$prog\"" /dev/null >"$TMP/$name.run" 2>&1
+			rc=$?
+			check "blind $name: run refuses, status 2, saying why" \
+				sh -c '[ "$1" -eq 2 ] && grep -qF "leaktop: no allocations can be seen: $2 $3" "$4"' \
+				sh "$rc" "$prog" "$why" "$TMP/$name.run"
+		fi
+	done
+
+	libdir=/usr/lib/$(cc -print-multiarch)
+	if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && [ -d "$libdir" ]; then
+		lib=libleaktop-secure-test-$$.so
+		cp "$PROBE" "$libdir/$lib" && chmod 4755 "$libdir/$lib"
+		cp "$BUILD/targets/demo" "$BUILD/suid/demo"
+		chown nobody "$BUILD/suid/demo" && chmod 4755 "$BUILD/suid/demo"
+		LD_PRELOAD=$lib "$BUILD/suid/demo" 2 >"$TMP/secure.out" 2>"$TMP/secure.err" &
+		spid=$!
+		sleep 1
+		loaded=$(grep -c "$lib" "/proc/$spid/maps" 2>/dev/null)
+		segs=$(find /dev/shm -maxdepth 1 -name "leaktop.$spid.*" | wc -l)
+		wait "$spid"
+		rc=$?
+		check "AT_SECURE: the dynamic linker loaded the probe into the set-user-ID demo (maps: ${loaded:-0})" \
+			[ "${loaded:-0}" -gt 0 ]
+		check "AT_SECURE: ... which stayed inert: no segment ($segs), status 0 ($rc), nothing on stderr" \
+			sh -c '[ "$1" -eq 0 ] && [ "$2" -eq 0 ] && [ ! -s "$3" ]' sh "$segs" "$rc" "$TMP/secure.err"
+		rm -f "$libdir/$lib"
+	else
+		echo "SKIP AT_SECURE: needs root to install a set-user-ID probe in $libdir"
+	fi
+	rm -rf "$BUILD/suid"
+fi
+
 # list --gc, in a private /dev/shm (root only) so that no other run's
 # segments are touched: two probed demos, one killed with SIGKILL (its
 # segment stays behind), and spoiled segments (as from an older leaktop)

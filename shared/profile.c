@@ -102,11 +102,30 @@ int profile_reset(struct profile *p)
 	return 0;
 }
 
+/* Every string from the target (program, function, module, file, thread
+ * names) comes through the profile on its way to a screen, so this is where
+ * control characters go: C0 bytes, DEL and the UTF-8 encoding of C1 (U+0080
+ * to U+009F) each become '?'. A name can then never move the cursor, set a
+ * title or reprogram a terminal, whether shown by the view or by a report
+ * printed to one. Counts n bytes, or to the NUL when n is SIZE_MAX. */
+static void clean_str(char *s, size_t n)
+{
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			s[i] = '?';
+		else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+		         (unsigned char)s[i + 1] <= 0x9f)
+			s[i] = s[i + 1] = '?';
+	}
+}
+
 int profile_set_program(struct profile *p, const char *program)
 {
 	char *s = strdup(program ? program : "");
 	if (!s)
 		return fail(ENOMEM);
+	clean_str(s, SIZE_MAX);
 	free(p->program);
 	p->program = s;
 	return 0;
@@ -269,6 +288,7 @@ int profile_add_sym(struct profile *p, const struct frame_sym *s)
 	for (int i = 0; i < 3; i++) {
 		out[i] = at;
 		memcpy(at, in[i], len[i]);
+		clean_str(at, len[i]);
 		at += len[i];
 	}
 
@@ -297,6 +317,8 @@ int profile_set_sym_file(struct profile *p, uint64_t addr, const char *file, uin
 		return fail(ENOMEM);
 	p->sym_files = files;
 	char *copy = strdup(file);
+	if (copy)
+		clean_str(copy, SIZE_MAX);
 	if (!copy)
 		return fail(ENOMEM);
 	p->sym_files[p->nsym_files++] = copy;
@@ -511,6 +533,12 @@ int profile_add_threads(struct profile *p, const struct thread_snap *s)
 		free(c.t);
 		free(c.sites);
 		return fail(ENOMEM);
+	}
+	for (uint32_t i = 0; i < c.n; i++) {
+		c.t[i].name[sizeof(c.t[i].name) - 1] = '\0';
+		c.t[i].wchan[sizeof(c.t[i].wchan) - 1] = '\0';
+		clean_str(c.t[i].name, sizeof(c.t[i].name));
+		clean_str(c.t[i].wchan, sizeof(c.t[i].wchan));
 	}
 	p->tsnaps[p->ntsnaps++] = c;
 	p->generation++;

@@ -69,10 +69,11 @@ for c in garbage body counts offsets overlap caps size short index modules seq s
 		bad "$c: hostile_shm made a segment ($(head -c 200 "$TMP/$c.mk"))"
 		continue
 	fi
-	for how in text threads list; do
+	for how in text threads tthreads list; do
 		case $how in
 		text) args=(report -p "$vpid" --top 5) ;;
 		threads) args=(report -p "$vpid" --threads --format json) ;;
+		tthreads) args=(report -p "$vpid" --threads) ;;
 		list) args=(list) ;;
 		esac
 		timeout 20 "$LEAKTOP" "${args[@]}" >"$TMP/$c.$how.out" 2>"$TMP/$c.$how.err"
@@ -110,8 +111,9 @@ done
 for c in index modules strings threads; do
 	check "$c: report -p still shows the snapshot" grep -q 'snapshot' "$TMP/$c.text.out"
 done
-check "strings: no ESC reaches the terminal from a thread name" \
-	sh -c '! grep -q "$(printf "\033")" "$1"' sh "$TMP/strings.threads.out"
+check "strings: no ESC reaches the terminal from a thread name (json, text)" \
+	sh -c '! grep -q "$(printf "\033")" "$1" "$2"' sh "$TMP/strings.threads.out" "$TMP/strings.tthreads.out"
+check "strings: ... each ESC shown as ?" grep -q '???????????????' "$TMP/strings.tthreads.out"
 # A start time that does not match /proc: the pid was reused, so the
 # segment's process is gone; its last snapshot is shown as such.
 check "stale: report -p takes it for a process gone, and says so" \

@@ -340,8 +340,39 @@ static void test_thin(void)
 	profile_free(p);
 }
 
+/* Control characters from the target never reach a terminal: C0, DEL and
+ * UTF-8 C1 become '?', other UTF-8 stays. */
+static void test_clean_strings(void)
+{
+	struct profile *p = profile_new();
+	CHECK_EQ_U64(profile_set_program(p, "/bin/\033]0;pwned\007x"), 0);
+	CHECK_STR(p->program, "/bin/?]0;pwned?x");
+	struct frame_sym sym = { .addr = 0x1000,
+		                 .func = "f\033[2J\x7f",
+		                 .module = "lib\xc2\x9b"
+		                           "31m.so",
+		                 .file = "caf\xc3\xa9.c",
+		                 .line = 3 };
+	CHECK_EQ_U64(profile_add_sym(p, &sym), 0);
+	const struct frame_sym *got = profile_sym(p, 0x1000);
+	CHECK_STR(got->func, "f?[2J?");
+	CHECK_STR(got->module, "lib??31m.so");
+	CHECK_STR(got->file, "caf\xc3\xa9.c");
+	CHECK_EQ_U64(profile_set_sym_file(p, 0x1000, "a\nb.c", 4), 0);
+	CHECK_STR(profile_sym(p, 0x1000)->file, "a?b.c");
+	struct lt_thread t = { .tid = 1, .status = LT_THREAD_LIVE };
+	memset(t.name, 0x1b, sizeof(t.name)); /* and no NUL */
+	memcpy(t.wchan, "w\tx", 4);
+	struct thread_snap ts = { .seqno = 1, .n = 1, .t = &t };
+	CHECK_EQ_U64(profile_add_threads(p, &ts), 0);
+	CHECK_STR(p->tsnaps[0].t[0].name, "???????????????");
+	CHECK_STR(p->tsnaps[0].t[0].wchan, "w?x");
+	profile_free(p);
+}
+
 int main(void)
 {
+	test_clean_strings();
 	test_thin();
 	test_stacks();
 	test_symbols();

@@ -10,7 +10,7 @@ secs=${1:-20}
 cd "$(dirname "$0")/../.."
 out=build/fuzz
 mkdir -p "$out/corpus" "$out/seeds"
-src="shared/profile.c shared/recording.c shared/bytes.c"
+src="shared/profile.c shared/recording.c shared/bytes.c shared/outfile.c"
 CC=${CC:-clang}
 
 $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. \

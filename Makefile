@@ -119,6 +119,15 @@ $(BUILD)/targets/%: tests/targets/%.cc
 
 targets: $(TARGET_BIN)
 
+# Test tools: pprof_dump decodes and checks what report --format pprof wrote.
+TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(SANFLAGS) -lz
+
+tools: $(TOOL_BIN)
+
 # The viewer, the recorder and the readers built with ASan and UBSan, run
 # through the integration and tmux suites: every hostile file and segment,
 # every key. The probe stays the plain one (it cannot carry ASan into other
@@ -128,7 +137,7 @@ asan-suites: SHELL := /bin/bash
 asan-suites: .SHELLFLAGS := -o pipefail -c
 asan-suites: all targets
 	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=address,undefined \
-	    $(ASAN_BUILD)/leaktop
+	    $(ASAN_BUILD)/leaktop tools
 	$(Q)cp $(PROBE_SO) $(ASAN_BUILD)/libleaktop.so
 	$(Q)ln -sfn $(abspath $(BUILD)/targets) $(ASAN_BUILD)/targets
 	$(Q)ln -sfn $(abspath themes) $(ASAN_BUILD)/themes
@@ -140,7 +149,7 @@ asan-suites: all targets
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-integration: all targets
+integration: all targets tools
 	@bash tests/integration/run.sh $(BUILD)
 
 tui: all targets
@@ -204,7 +213,8 @@ install: all
 	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/leaktop/themes/
 
 check-format:
-	@clang-format --dry-run --Werror probe/*.[ch] shared/*.[ch] tui/*.[ch] tests/unit/*.[ch]
+	@clang-format --dry-run --Werror probe/*.[ch] shared/*.[ch] tui/*.[ch] tests/unit/*.[ch] \
+	    tests/tools/*.[ch]
 
 clean:
 	rm -rf $(BUILD)
@@ -217,6 +227,6 @@ DEBIAN_PKGS = gcc g++ make libdw-dev libelf-dev zlib1g-dev libncurses-dev libunw
 deps:
 	@bash .ci/deps.sh $(BUILD) $(DEBIAN_PKGS) $(DEPS_EXTRA)
 
-.PHONY: all targets unit integration tui asan-suites test fuzz bench bench-view demo install check-format clean deps
+.PHONY: all targets tools unit integration tui asan-suites test fuzz bench bench-view demo install check-format clean deps
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

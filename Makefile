@@ -158,7 +158,8 @@ tui: all targets
 # `make test`: dependencies, a -Werror build, unit tests, then the viewer and
 # shared/ under ASan+UBSan and the probe under UBSan and valgrind, the
 # integration suite and a short fuzz run. Every stage's output also goes to
-# $(BUILD)/test.log; the last line sums their "N passed, N failed" lines.
+# $(BUILD)/test.log; the last line sums their "N passed, N failed[, N skipped]"
+# lines.
 TEST_LOG = $(BUILD)/test.log
 test: SHELL := /bin/bash
 test: .SHELLFLAGS := -o pipefail -c
@@ -182,8 +183,9 @@ test: deps
 	@echo "== fuzz the recording reader (15 s)"
 	$(Q)bash tests/fuzz/run.sh 15 2>&1 | tail -n 3
 	@echo "fuzz: 1 passed, 0 failed" | tee -a $(TEST_LOG)
-	@awk '/^[a-z_]+: [0-9]+ passed, [0-9]+ failed/ { p += $$2; f += $$4 } \
-	     END { printf "test: %d passed, %d failed\n", p, f; exit f != 0 }' $(TEST_LOG)
+	@awk '/^[a-z_]+: [0-9]+ passed, [0-9]+ failed/ { p += $$2; f += $$4; s += $$6 } \
+	     END { printf "test: %d passed, %d failed, %d skipped\n", p, f, s; exit f != 0 }' \
+	    $(TEST_LOG)
 
 # libFuzzer on the recording reader: FUZZ_SECONDS long (make test runs 15 s).
 FUZZ_SECONDS ?= 300
@@ -221,8 +223,9 @@ clean:
 
 # --- dependencies ----------------------------------------------------------
 
+# golang-go: only for the tests, which have `go tool pprof` read the pprof export.
 DEBIAN_PKGS = gcc g++ make libdw-dev libelf-dev zlib1g-dev libncurses-dev libunwind8 \
-              tmux valgrind clang
+              tmux valgrind clang golang-go
 
 deps:
 	@bash .ci/deps.sh $(BUILD) $(DEBIAN_PKGS) $(DEPS_EXTRA)

@@ -269,10 +269,10 @@ static void test_checks_fail(void)
 		if (rc == 0)
 			rc = pd_check(&d, err, sizeof err);
 		CHECK_EQ_U64(rc, (uint64_t)-1);
-		if (!strstr(err, cases[i].what))
-			fprintf(stderr, "case %zu: \"%s\" does not name \"%s\"\n", i, err,
-			        cases[i].what);
-		CHECK(strstr(err, cases[i].what) != NULL);
+		if (!strstr(err, cases[i].what)) {
+			fprintf(stderr, "case %zu: the message \"%s\" does not say why\n", i, err);
+			check_failures++;
+		}
 		pd_free(&d);
 	}
 }

@@ -129,8 +129,8 @@ $(BUILD)/tools/%: tests/tools/%.c
 tools: $(TOOL_BIN)
 
 # The viewer, the recorder and the readers built with ASan and UBSan, run
-# through the integration and tmux suites: every hostile file and segment,
-# every key. The probe stays the plain one (it cannot carry ASan into other
+# through the integration and tmux suites (every hostile file, every key)
+# and the hostile-segment suite. The probe stays the plain one (it cannot carry ASan into other
 # programs); the targets and themes are shared.
 ASAN_BUILD = $(BUILD)/asan
 asan-suites: SHELL := /bin/bash
@@ -145,6 +145,7 @@ asan-suites: all targets
 	    sed 's/^integration:/asan_integration:/'
 	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/tui.sh $(ASAN_BUILD) | \
 	    sed 's/^tui:/asan_tui:/'
+	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/hostile.sh $(ASAN_BUILD)
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)

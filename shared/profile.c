@@ -385,6 +385,69 @@ uint32_t profile_drop_snapshots(struct profile *p, uint32_t max_snaps, size_t ma
 	return drop;
 }
 
+/* The index of the thread snapshot in force at time t (the latest at or
+ * before it) in p->tsnaps[from..), or UINT32_MAX when none is. */
+static uint32_t tsnap_at(const struct profile *p, uint32_t from, uint64_t t)
+{
+	uint32_t at = UINT32_MAX;
+	for (uint32_t j = from; j < p->ntsnaps && p->tsnaps[j].time_ns <= t; j++)
+		at = j;
+	return at;
+}
+
+uint32_t profile_thin(struct profile *p, uint32_t keep_newest)
+{
+	if (p->nsnaps < keep_newest + 3)
+		return 0; /* nothing between the oldest and the newest to thin */
+	uint32_t old = p->nsnaps - keep_newest, out = 0, tout = 0, tj = 0;
+	uint64_t until = p->snaps[old].time_ns; /* the first untouched snapshot */
+	uint8_t *keep_t = p->ntsnaps ? calloc(p->ntsnaps, 1) : NULL;
+	if (p->ntsnaps && !keep_t)
+		return 0;
+	for (uint32_t i = 0; i < p->nsnaps; i++) {
+		struct snapshot *s = &p->snaps[i];
+		if (i < old && i % 2) {
+			p->snaps_bytes -= s->n * sizeof(*s->e);
+			free(s->e);
+			continue;
+		}
+		uint32_t at = tsnap_at(p, tj, s->time_ns);
+		if (at != UINT32_MAX)
+			keep_t[at] = 1, tj = at;
+		p->snaps[out++] = *s;
+	}
+	uint32_t dropped = p->nsnaps - out;
+	p->nsnaps = out;
+	p->generation++;
+
+	for (uint32_t j = 0; j < p->ntsnaps; j++) {
+		struct thread_snap *t = &p->tsnaps[j];
+		if (t->time_ns < until && !keep_t[j]) {
+			free(t->t);
+			free(t->sites);
+			continue;
+		}
+		p->tsnaps[tout++] = *t;
+	}
+	p->ntsnaps = tout;
+	free(keep_t);
+
+	uint64_t k = 0;
+	for (uint64_t i = 0; i < p->nticks; i++)
+		if (p->ticks[i].time_ns >= until || i % 2 == 0)
+			p->ticks[k++] = p->ticks[i];
+	p->nticks = k;
+	return dropped;
+}
+
+void profile_drop_ticks(struct profile *p, uint64_t n)
+{
+	if (n > p->nticks)
+		n = p->nticks;
+	memmove(p->ticks, p->ticks + n, (p->nticks - n) * sizeof(*p->ticks));
+	p->nticks -= n;
+}
+
 int profile_add_ticks(struct profile *p, const struct lt_tick *t, uint64_t n)
 {
 	if (n == 0)

@@ -1,12 +1,5 @@
-/* recording.c - writing and reading leaktop recordings (.lkt).
- *
- * The writer turns what a profile gained since the last sync into records
- * and appends each with a single write() loop, so the file only ever grows
- * by whole records; if a write fails half-way the partial record is cut off
- * again (ftruncate) before the error is returned, and the next sync starts
- * from a clean end. Payloads are deflated at level 1: snapshots are runs of
- * small counters that compress well even so, and a live session syncs every
- * interval.
+/* recording.c - reading leaktop recordings (.lkt; recording.h has the
+ * format, rec_writer.c writes them).
  *
  * The reader takes a file as hostile. Before it allocates it checks every
  * length against a fixed limit and against the bytes really there, checks
@@ -27,31 +20,16 @@
 #include <zlib.h>
 
 #include "bytes.h"
-#include "outfile.h"
+#include "rec_format.h"
 
-#define FILE_HEADER   16
-#define RECORD_HEADER 16
-#define DEFLATE_LEVEL 1
-#define STR_MAX       0xffffu
-
-/* Smallest encoded size of one entry, by record type: what a count is
- * checked against before anything is allocated for it. */
-#define STACK_MIN       (4 + 2)
-#define SYMBOL_MIN      (8 + 4 + 3 * 2)
-#define COUNTS_SIZE     (5 * 8)
-#define SNAP_ENTRY_SIZE (4 + COUNTS_SIZE)
-#define SNAP_FIXED      (2 * 8 + COUNTS_SIZE + 3 * 8 + 4)
-#define TICK_SIZE       (5 * 8)
-#define THREAD_MIN      (4 * 4 + 3 + 4 + 4 + 4 * 8 + 2 * 2)
-#define SITE_SIZE       (4 + 2 * 8)
-
-static const char *const type_names[] = {
+const char *const rec_type_names[] = {
 	[REC_META] = "META",         [REC_STACKS] = "STACKS", [REC_SYMBOLS] = "SYMBOLS",
 	[REC_SNAPSHOT] = "SNAPSHOT", [REC_TICKS] = "TICKS",   [REC_END] = "END",
-	[REC_THREADS] = "THREADS",
+	[REC_THREADS] = "THREADS",   [REC_DELTA] = "DELTA",
 };
+const unsigned rec_ntypes = sizeof(rec_type_names) / sizeof(rec_type_names[0]);
 
-__attribute__((format(printf, 3, 4))) static int say(char *err, size_t errlen, const char *fmt, ...)
+int rec_say(char *err, size_t errlen, const char *fmt, ...)
 {
 	if (err && errlen) {
 		va_list ap;
@@ -61,299 +39,6 @@ __attribute__((format(printf, 3, 4))) static int say(char *err, size_t errlen, c
 	}
 	return -1;
 }
-
-/* ======================================================================= */
-/* Writer                                                                  */
-/* ======================================================================= */
-
-int rec_writer_create(struct rec_writer *w, const char *path, char *err, size_t errlen)
-{
-	memset(w, 0, sizeof(*w));
-	w->fd = -1;
-	int fd = outfile_create(path, err, errlen);
-	if (fd < 0)
-		return -1;
-
-	unsigned char h[FILE_HEADER];
-	memcpy(h, REC_MAGIC, 8);
-	bytes_store_u32(h + 8, REC_VERSION);
-	bytes_store_u32(h + 12, 0);
-	if (outfile_write(fd, h, sizeof(h)) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(path);
-		return say(err, errlen, "%s", strerror(e));
-	}
-	w->fd = fd;
-	w->offset = FILE_HEADER;
-	return 0;
-}
-
-/* Deflates raw into one record and appends it; on failure the file is cut
- * back to where the record began. */
-static int write_record(struct rec_writer *w, uint32_t type, const struct bytes_out *raw, char *err,
-                        size_t errlen)
-{
-	if (raw->bad)
-		return say(err, errlen, "out of memory encoding a %s record", type_names[type]);
-	if (raw->len > REC_RAW_MAX)
-		return say(err, errlen, "%s record of %zu bytes exceeds the %u-byte limit",
-		           type_names[type], raw->len, REC_RAW_MAX);
-
-	uLongf stored = compressBound((uLong)raw->len);
-	unsigned char *rec = malloc(RECORD_HEADER + stored);
-	if (!rec)
-		return say(err, errlen, "out of memory writing a %s record", type_names[type]);
-	int zr = compress2(rec + RECORD_HEADER, &stored, raw->p ? raw->p : rec, (uLong)raw->len,
-	                   DEFLATE_LEVEL);
-	if (zr != Z_OK) {
-		free(rec);
-		return say(err, errlen, "deflate failed (zlib %d)", zr);
-	}
-	bytes_store_u32(rec, type);
-	bytes_store_u32(rec + 4, (uint32_t)stored);
-	bytes_store_u32(rec + 8, (uint32_t)raw->len);
-	uLong crc = crc32(0, rec, 12);
-	crc = crc32(crc, rec + RECORD_HEADER, (uInt)stored);
-	bytes_store_u32(rec + 12, (uint32_t)crc);
-
-	size_t n = RECORD_HEADER + stored;
-	if (outfile_write(w->fd, rec, n) < 0) {
-		int e = errno;
-		free(rec);
-		if (ftruncate(w->fd, (off_t)w->offset) < 0 ||
-		    lseek(w->fd, (off_t)w->offset, SEEK_SET) < 0)
-			return say(err, errlen,
-			           "write: %s; and the torn record could not be cut: %s",
-			           strerror(e), strerror(errno));
-		return say(err, errlen, "write: %s", strerror(e));
-	}
-	free(rec);
-	w->offset += n;
-	return 0;
-}
-
-static void put_str(struct bytes_out *o, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n > STR_MAX)
-		n = STR_MAX;
-	bytes_put_u16(o, (uint16_t)n);
-	bytes_put_mem(o, s, n);
-}
-
-static void put_counts(struct bytes_out *o, const struct lt_counts *c)
-{
-	bytes_put_u64(o, c->live_bytes);
-	bytes_put_u64(o, c->live_blocks);
-	bytes_put_u64(o, c->alloc_calls);
-	bytes_put_u64(o, c->alloc_bytes);
-	bytes_put_u64(o, c->free_calls);
-}
-
-/* One entry of a list record: the i-th new item of its kind. */
-typedef void put_entry_fn(struct bytes_out *o, const struct profile *p, uint64_t i);
-
-static void put_stack(struct bytes_out *o, const struct profile *p, uint64_t i)
-{
-	uint32_t id = p->stack_order[i];
-	const struct prof_stack *s = &p->stacks[id];
-	bytes_put_u32(o, id);
-	bytes_put_u16(o, (uint16_t)s->depth); /* profile_add_stack keeps it <= 0xffff */
-	for (uint32_t k = 0; k < s->depth; k++)
-		bytes_put_u64(o, s->frames[k]);
-}
-
-static void put_sym(struct bytes_out *o, const struct profile *p, uint64_t i)
-{
-	const struct frame_sym *s = &p->syms[i];
-	bytes_put_u64(o, s->addr);
-	bytes_put_u32(o, s->line);
-	put_str(o, s->func);
-	put_str(o, s->module);
-	put_str(o, s->file);
-}
-
-static void put_tick(struct bytes_out *o, const struct profile *p, uint64_t i)
-{
-	const struct lt_tick *t = &p->ticks[i];
-	bytes_put_u64(o, t->time_ns);
-	bytes_put_u64(o, t->live_bytes);
-	bytes_put_u64(o, t->live_blocks);
-	bytes_put_u64(o, t->alloc_calls);
-	bytes_put_u64(o, t->free_calls);
-}
-
-/* Writes items [*done, total) as "u32 n, entries" records of this type, as
- * many entries to a record as fit under REC_RAW_MAX (one entry always fits:
- * the largest, a symbol with three 64 KiB strings, is under 200 KiB).
- * *done advances after each record written. */
-static int write_list(struct rec_writer *w, uint32_t type, const struct profile *p,
-                      put_entry_fn *put, uint64_t *done, uint64_t total, struct bytes_out *o,
-                      char *err, size_t errlen)
-{
-	while (*done < total) {
-		o->len = 0;
-		bytes_put_u32(o, 0);
-		uint64_t i = *done;
-		uint32_t n = 0;
-		for (; i < total && n < UINT32_MAX && !o->bad; i++, n++) {
-			size_t before = o->len;
-			put(o, p, i);
-			if (o->len > REC_RAW_MAX && n > 0) {
-				o->len = before; /* starts the next record instead */
-				break;
-			}
-		}
-		bytes_patch_u32(o, 0, n);
-		if (write_record(w, type, o, err, errlen) < 0)
-			return -1;
-		*done = i;
-	}
-	return 0;
-}
-
-static int write_snapshot(struct rec_writer *w, const struct snapshot *s, struct bytes_out *o,
-                          char *err, size_t errlen)
-{
-	if (s->n > (REC_RAW_MAX - SNAP_FIXED) / SNAP_ENTRY_SIZE) {
-		errno = EFBIG;
-		return say(err, errlen, "snapshot %llu has %u entries, more than one record holds",
-		           (unsigned long long)s->seqno, s->n);
-	}
-	o->len = 0;
-	bytes_put_u64(o, s->seqno);
-	bytes_put_u64(o, s->time_ns);
-	put_counts(o, &s->totals);
-	bytes_put_u64(o, s->unknown_frees);
-	bytes_put_u64(o, s->overflow_allocs);
-	bytes_put_u64(o, s->probe_bytes);
-	bytes_put_u32(o, s->n);
-	for (uint32_t i = 0; i < s->n; i++) {
-		bytes_put_u32(o, s->e[i].id);
-		put_counts(o, &s->e[i].c);
-	}
-	return write_record(w, REC_SNAPSHOT, o, err, errlen);
-}
-
-static int write_threads(struct rec_writer *w, const struct thread_snap *s, struct bytes_out *o,
-                         char *err, size_t errlen)
-{
-	o->len = 0;
-	bytes_put_u64(o, s->seqno);
-	bytes_put_u64(o, s->time_ns);
-	bytes_put_u64(o, s->created);
-	bytes_put_u64(o, s->ended);
-	bytes_put_u64(o, s->untracked);
-	bytes_put_u64(o, s->capture_ns);
-	bytes_put_u64(o, s->reused_live_bytes);
-	bytes_put_u32(o, s->n);
-	for (uint32_t i = 0; i < s->n; i++) {
-		const struct lt_thread *t = &s->t[i];
-		bytes_put_u32(o, (uint32_t)t->tid);
-		bytes_put_u32(o, (uint32_t)t->creator_tid);
-		bytes_put_u32(o, t->create_stack);
-		bytes_put_u32(o, t->wait_stack);
-		bytes_put_u8(o, t->status);
-		bytes_put_u8(o, (uint8_t)t->state);
-		bytes_put_u8(o, t->wait);
-		bytes_put_u32(o, t->serial);
-		bytes_put_u32(o, (uint32_t)t->syscall);
-		bytes_put_u64(o, t->start_ns);
-		bytes_put_u64(o, t->end_ns);
-		bytes_put_u64(o, t->wait_ns);
-		bytes_put_u64(o, t->live_bytes);
-		put_str(o, t->name);
-		put_str(o, t->wchan);
-	}
-	bytes_put_u32(o, s->nsites);
-	for (uint32_t i = 0; i < s->nsites; i++) {
-		bytes_put_u32(o, s->sites[i].stack);
-		bytes_put_u64(o, s->sites[i].created);
-		bytes_put_u64(o, s->sites[i].ended);
-	}
-	return write_record(w, REC_THREADS, o, err, errlen);
-}
-
-void rec_writer_restart(struct rec_writer *w)
-{
-	w->meta_done = 0;
-	w->stacks_done = w->syms_done = w->snaps_done = w->tsnaps_done = 0;
-	w->ticks_done = 0;
-}
-
-int rec_writer_sync(struct rec_writer *w, const struct profile *p, char *err, size_t errlen)
-{
-	if (w->fd < 0)
-		return say(err, errlen, "recording is not open");
-	struct bytes_out o;
-	bytes_out_init(&o);
-	int rc = -1;
-
-	if (!w->meta_done) {
-		bytes_put_u32(&o, (uint32_t)p->pid);
-		bytes_put_u64(&o, p->start_ns);
-		bytes_put_u32(&o, p->interval_ms);
-		bytes_put_u32(&o, p->depth);
-		put_str(&o, p->program);
-		if (write_record(w, REC_META, &o, err, errlen) < 0)
-			goto out;
-		w->meta_done = 1;
-	}
-
-	uint64_t done = w->stacks_done;
-	int r = write_list(w, REC_STACKS, p, put_stack, &done, p->nstack_order, &o, err, errlen);
-	w->stacks_done = (uint32_t)done;
-	if (r < 0)
-		goto out;
-
-	done = w->syms_done;
-	r = write_list(w, REC_SYMBOLS, p, put_sym, &done, p->nsyms, &o, err, errlen);
-	w->syms_done = (uint32_t)done;
-	if (r < 0)
-		goto out;
-
-	for (; w->snaps_done < p->nsnaps; w->snaps_done++)
-		if (write_snapshot(w, &p->snaps[w->snaps_done], &o, err, errlen) < 0)
-			goto out;
-	for (; w->tsnaps_done < p->ntsnaps; w->tsnaps_done++)
-		if (write_threads(w, &p->tsnaps[w->tsnaps_done], &o, err, errlen) < 0)
-			goto out;
-
-	if (write_list(w, REC_TICKS, p, put_tick, &w->ticks_done, p->nticks, &o, err, errlen) < 0)
-		goto out;
-	rc = 0;
-out:
-	bytes_out_fini(&o);
-	return rc;
-}
-
-int rec_writer_finish(struct rec_writer *w, const struct profile *p, char *err, size_t errlen)
-{
-	if (w->fd < 0)
-		return say(err, errlen, "recording is not open");
-	int rc = rec_writer_sync(w, p, err, errlen);
-	if (rc == 0) {
-		struct bytes_out o;
-		bytes_out_init(&o);
-		bytes_put_u32(&o, (uint32_t)p->end);
-		bytes_put_u32(&o, (uint32_t)p->end_code);
-		rc = write_record(w, REC_END, &o, err, errlen);
-		bytes_out_fini(&o);
-	}
-	/* The data is complete only once it is on disk; one fdatasync at the
-	 * end costs nothing next to a sync per record. */
-	if (rc == 0 && fdatasync(w->fd) < 0 && errno != EINVAL)
-		rc = say(err, errlen, "fdatasync: %s", strerror(errno));
-	if (close(w->fd) < 0 && rc == 0)
-		rc = say(err, errlen, "close: %s", strerror(errno));
-	w->fd = -1;
-	return rc;
-}
-
-/* ======================================================================= */
-/* Reader                                                                  */
-/* ======================================================================= */
 
 struct reader {
 	struct profile *p;
@@ -373,7 +58,7 @@ __attribute__((format(printf, 2, 3))) static int corrupt(struct reader *r, const
 	if (!r->err || !r->errlen)
 		return -1;
 	int k = snprintf(r->err, r->errlen, "offset %llu: %s record: ", (unsigned long long)r->off,
-	                 type_names[r->type]);
+	                 rec_type_names[r->type]);
 	if (k >= 0 && (size_t)k < r->errlen) {
 		va_list ap;
 		va_start(ap, fmt);
@@ -539,37 +224,92 @@ static int read_symbols(struct reader *r, struct bytes_in *in)
 	return 0;
 }
 
+/* The fixed fields of a SNAPSHOT or DELTA, and its entry count. */
+static int get_snap_fixed(struct reader *r, struct bytes_in *in, struct snapshot *s)
+{
+	s->seqno = bytes_get_u64(in);
+	s->time_ns = bytes_get_u64(in);
+	get_counts(in, &s->totals);
+	s->unknown_frees = bytes_get_u64(in);
+	s->overflow_allocs = bytes_get_u64(in);
+	s->probe_bytes = bytes_get_u64(in);
+	if (in->bad)
+		return corrupt(r, "payload ends inside the fixed fields");
+	return get_count(r, in, SNAP_ENTRY_SIZE, &s->n);
+}
+
+/* Entry i of a snapshot record: an id after prev (the one before it, or
+ * -1) naming a stack already defined. */
+static int get_entry(struct reader *r, struct bytes_in *in, uint32_t i, int64_t prev,
+                     struct snap_entry *e)
+{
+	e->id = bytes_get_u32(in);
+	get_counts(in, &e->c);
+	if ((int64_t)e->id <= prev)
+		return corrupt(r, "entry %u: stack id %u does not follow %lld", i, e->id,
+		               (long long)prev);
+	if (!profile_stack(r->p, e->id))
+		return corrupt(r, "entry %u: stack %u is not defined", i, e->id);
+	return 0;
+}
+
 static int read_snapshot(struct reader *r, struct bytes_in *in)
 {
 	struct snapshot s = { 0 };
-	s.seqno = bytes_get_u64(in);
-	s.time_ns = bytes_get_u64(in);
-	get_counts(in, &s.totals);
-	s.unknown_frees = bytes_get_u64(in);
-	s.overflow_allocs = bytes_get_u64(in);
-	s.probe_bytes = bytes_get_u64(in);
-	if (in->bad)
-		return corrupt(r, "payload ends inside the fixed fields");
-	if (get_count(r, in, SNAP_ENTRY_SIZE, &s.n) < 0)
+	if (get_snap_fixed(r, in, &s) < 0)
 		return -1;
-	if (s.n) {
-		s.e = malloc((size_t)s.n * sizeof(*s.e));
-		if (!s.e)
-			return no_memory(r);
-	}
+	if (s.n && !(s.e = malloc((size_t)s.n * sizeof(*s.e))))
+		return no_memory(r);
 	int rc = 0;
-	for (uint32_t i = 0; i < s.n && rc == 0; i++) {
-		s.e[i].id = bytes_get_u32(in);
-		get_counts(in, &s.e[i].c);
-		if (i > 0 && s.e[i].id <= s.e[i - 1].id)
-			rc = corrupt(r, "entry %u: stack id %u does not follow %u", i, s.e[i].id,
-			             s.e[i - 1].id);
-		else if (!profile_stack(r->p, s.e[i].id))
-			rc = corrupt(r, "entry %u: stack %u is not defined", i, s.e[i].id);
-	}
-	if (rc == 0 && profile_add_snapshot(r->p, &s) < 0)
+	for (uint32_t i = 0; i < s.n && rc == 0; i++)
+		rc = get_entry(r, in, i, i ? (int64_t)s.e[i - 1].id : -1, &s.e[i]);
+	if (rc == 0 && profile_add_snapshot_take(r->p, &s) < 0)
 		rc = no_memory(r);
-	free(s.e);
+	if (rc < 0)
+		free(s.e);
+	return rc;
+}
+
+/* A DELTA: the snapshot before it, merged with the entries that moved. */
+static int read_delta(struct reader *r, struct bytes_in *in)
+{
+	if (r->p->nsnaps == 0)
+		return corrupt(r, "no snapshot before it to apply it to");
+	struct snapshot s = { 0 };
+	if (get_snap_fixed(r, in, &s) < 0)
+		return -1;
+	const struct snapshot *base = &r->p->snaps[r->p->nsnaps - 1];
+	size_t cap = (size_t)base->n + s.n;
+	if (cap && !(s.e = malloc(cap * sizeof(*s.e))))
+		return no_memory(r);
+	uint32_t i = 0, k = 0, out = 0;
+	int64_t prev = -1;
+	struct snap_entry d;
+	int have = 0, rc = 0;
+	while (rc == 0 && (i < base->n || k < s.n || have)) {
+		if (!have && k < s.n) {
+			if ((rc = get_entry(r, in, k, prev, &d)) < 0)
+				break;
+			prev = d.id;
+			have = 1;
+			k++;
+		}
+		if (!have || (i < base->n && base->e[i].id < d.id)) {
+			s.e[out++] = base->e[i++];
+			continue;
+		}
+		if (i < base->n && base->e[i].id == d.id)
+			i++; /* replaced */
+		if (d.c.live_bytes || d.c.live_blocks || d.c.alloc_calls || d.c.alloc_bytes ||
+		    d.c.free_calls)
+			s.e[out++] = d;
+		have = 0;
+	}
+	s.n = out;
+	if (rc == 0 && profile_add_snapshot_take(r->p, &s) < 0)
+		rc = no_memory(r);
+	if (rc < 0)
+		free(s.e);
 	return rc;
 }
 
@@ -688,7 +428,7 @@ static int read_end(struct reader *r, struct bytes_in *in)
 static int (*const parsers[])(struct reader *, struct bytes_in *) = {
 	[REC_META] = read_meta,         [REC_STACKS] = read_stacks, [REC_SYMBOLS] = read_symbols,
 	[REC_SNAPSHOT] = read_snapshot, [REC_TICKS] = read_ticks,   [REC_END] = read_end,
-	[REC_THREADS] = read_threads,
+	[REC_THREADS] = read_threads,   [REC_DELTA] = read_delta,
 };
 
 /* Inflates a known record's CRC-checked payload and parses it whole. */
@@ -719,21 +459,22 @@ static int read_payload(struct reader *r, const unsigned char *stored, uint32_t 
 static int read_file_header(const unsigned char *b, size_t len, char *err, size_t errlen)
 {
 	if (len > 0 && memcmp(b, REC_MAGIC, len < 8 ? len : 8) != 0)
-		return say(err, errlen, "not a leaktop recording");
+		return rec_say(err, errlen, "not a leaktop recording");
 	if (len < FILE_HEADER) {
-		say(err, errlen, "offset 0: truncated file header (%zu of %d bytes)", len,
-		    FILE_HEADER);
+		rec_say(err, errlen, "offset 0: truncated file header (%zu of %d bytes)", len,
+		        FILE_HEADER);
 		return 1;
 	}
 	uint32_t version = bytes_load_u32(b + 8), flags = bytes_load_u32(b + 12);
 	if (version > REC_VERSION)
-		return say(err, errlen,
-		           "recording version %u needs a newer leaktop (this one reads up to %d)",
-		           version, REC_VERSION);
+		return rec_say(
+		    err, errlen,
+		    "recording version %u needs a newer leaktop (this one reads up to %d)", version,
+		    REC_VERSION);
 	if (version == 0)
-		return say(err, errlen, "offset 8: version 0 is not a recording version");
+		return rec_say(err, errlen, "offset 8: version 0 is not a recording version");
 	if (flags != 0)
-		return say(err, errlen, "offset 12: unknown flags 0x%x", flags);
+		return rec_say(err, errlen, "offset 12: unknown flags 0x%x", flags);
 	return 0;
 }
 
@@ -750,12 +491,13 @@ int rec_read_mem(const void *buf, size_t len, struct profile *p, char *err, size
 		size_t left = len - off;
 		r.off = off;
 		if (ended) {
-			rc = say(err, errlen, "offset %zu: data after the END record", off);
+			rc = rec_say(err, errlen, "offset %zu: data after the END record", off);
 			break;
 		}
 		if (left < RECORD_HEADER) {
-			say(err, errlen, "offset %zu: truncated record (header: %zu of %d bytes)",
-			    off, left, RECORD_HEADER);
+			rec_say(err, errlen,
+			        "offset %zu: truncated record (header: %zu of %d bytes)", off, left,
+			        RECORD_HEADER);
 			rc = 1;
 			break;
 		}
@@ -764,21 +506,21 @@ int rec_read_mem(const void *buf, size_t len, struct profile *p, char *err, size
 		uint32_t type = bytes_get_u32(&h), stored_len = bytes_get_u32(&h);
 		uint32_t raw_len = bytes_get_u32(&h), crc = bytes_get_u32(&h);
 		if (raw_len > REC_RAW_MAX) {
-			rc =
-			    say(err, errlen, "offset %zu: raw length %u is above the %u-byte limit",
-			        off, raw_len, REC_RAW_MAX);
+			rc = rec_say(err, errlen,
+			             "offset %zu: raw length %u is above the %u-byte limit", off,
+			             raw_len, REC_RAW_MAX);
 			break;
 		}
 		if (stored_len > compressBound(raw_len)) {
-			rc = say(err, errlen,
-			         "offset %zu: stored length %u cannot hold %u raw bytes", off,
-			         stored_len, raw_len);
+			rc = rec_say(err, errlen,
+			             "offset %zu: stored length %u cannot hold %u raw bytes", off,
+			             stored_len, raw_len);
 			break;
 		}
 		if (stored_len > left - RECORD_HEADER) {
-			say(err, errlen,
-			    "offset %zu: truncated record (type %u: %zu of %u payload bytes)", off,
-			    type, left - RECORD_HEADER, stored_len);
+			rec_say(err, errlen,
+			        "offset %zu: truncated record (type %u: %zu of %u payload bytes)",
+			        off, type, left - RECORD_HEADER, stored_len);
 			rc = 1;
 			break;
 		}
@@ -786,7 +528,7 @@ int rec_read_mem(const void *buf, size_t len, struct profile *p, char *err, size
 		uLong c = crc32(0, b + off, 12);
 		c = crc32(c, stored, stored_len);
 		if ((uint32_t)c != crc) {
-			rc = say(
+			rc = rec_say(
 			    err, errlen,
 			    "offset %zu: CRC mismatch (type %u, stored 0x%08x, computed 0x%08lx)",
 			    off, type, crc, (unsigned long)c);
@@ -808,19 +550,19 @@ int rec_read_file(const char *path, struct profile *p, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return say(err, errlen, "%s", strerror(errno));
+		return rec_say(err, errlen, "%s", strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);
-		return say(err, errlen, "%s", strerror(e));
+		return rec_say(err, errlen, "%s", strerror(e));
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > REC_FILE_MAX) {
 		close(fd);
 		if (!S_ISREG(st.st_mode))
-			return say(err, errlen, "not a regular file");
-		return say(err, errlen, "%s: larger than the %llu GiB a recording may be", path,
-		           (unsigned long long)(REC_FILE_MAX >> 30));
+			return rec_say(err, errlen, "not a regular file");
+		return rec_say(err, errlen, "%s: larger than the %llu GiB a recording may be", path,
+		               (unsigned long long)(REC_FILE_MAX >> 30));
 	}
 
 	/* A recording still being written is read as it stood at fstat: the
@@ -829,7 +571,7 @@ int rec_read_file(const char *path, struct profile *p, char *err, size_t errlen)
 	unsigned char *buf = malloc(cap ? cap : 1);
 	if (!buf) {
 		close(fd);
-		return say(err, errlen, "out of memory for %zu bytes", cap);
+		return rec_say(err, errlen, "out of memory for %zu bytes", cap);
 	}
 	while (len < cap) {
 		ssize_t k = read(fd, buf + len, cap - len);
@@ -839,7 +581,7 @@ int rec_read_file(const char *path, struct profile *p, char *err, size_t errlen)
 			int e = errno;
 			free(buf);
 			close(fd);
-			return say(err, errlen, "%s", strerror(e));
+			return rec_say(err, errlen, "%s", strerror(e));
 		}
 		if (k == 0)
 			break; /* shrank under us: parse what there is */

@@ -24,7 +24,13 @@
  *                 u64 overflow_allocs, u64 probe_bytes, u32 n, then n times:
  *                 u32 id, counts  (ids strictly increasing; counts is five
  *                 u64: live_bytes, live_blocks, alloc_calls, alloc_bytes,
- *                 free_calls)
+ *                 free_calls). A full snapshot: every stack with a counter.
+ *   DELTA (8):    (version 2) the same fields as SNAPSHOT, but the n entries
+ *                 are only the stacks whose counts differ from the snapshot
+ *                 before it (the last SNAPSHOT or DELTA of the same image),
+ *                 with their new counts; all five zero means the stack left
+ *                 the snapshot. A DELTA with no snapshot before it in its
+ *                 image is corrupt.
  *   TICKS (5):    u32 n, then n times: u64 time_ns, live_bytes, live_blocks,
  *                 alloc_calls, free_calls
  *   END (6):      u32 kind (enum prof_end), i32 code
@@ -38,7 +44,11 @@
  *                 u64 ended. Stack fields are LT_STACK_NONE or ids of earlier
  *                 STACKS records (see struct lt_thread). Readers of version 1
  *                 without it skip it whole.
- * A SNAPSHOT refers only to stacks in earlier STACKS records. SYMBOLS may
+ * Snapshots: a writer writes a full SNAPSHOT first, after every META, at
+ * least every REC_FULL_EVERY snapshots, and whenever a DELTA would not save
+ * a quarter of the entries; the rest are DELTAs. A reader seeking to any snapshot so
+ * starts at most REC_FULL_EVERY - 1 records back.
+ * A SNAPSHOT or DELTA refers only to stacks in earlier STACKS records. SYMBOLS may
  * come before or after the STACKS whose frames they name (symbols are added
  * as they are resolved); a reader depends on neither order. END is the last
  * record; anything after it is corruption. Unknown record types are checked
@@ -52,10 +62,11 @@
 
 #include "profile.h"
 
-#define REC_MAGIC    "LKTREC\r\n"
-#define REC_VERSION  1
-#define REC_RAW_MAX  (64u << 20)
-#define REC_FILE_MAX (4ull << 30) /* rec_read_file loads the whole file: 4 GiB at most */
+#define REC_MAGIC      "LKTREC\r\n"
+#define REC_VERSION    2 /* 2: DELTA records; a version 1 file reads the same */
+#define REC_FULL_EVERY 32
+#define REC_RAW_MAX    (64u << 20)
+#define REC_FILE_MAX   (4ull << 30) /* rec_read_file loads the whole file: 4 GiB at most */
 
 enum rec_type {
 	REC_META = 1,
@@ -65,6 +76,7 @@ enum rec_type {
 	REC_TICKS = 5,
 	REC_END = 6,
 	REC_THREADS = 7,
+	REC_DELTA = 8,
 };
 
 /* Appends records to an open file, remembering what of a profile it has
@@ -78,12 +90,40 @@ struct rec_writer {
 	uint32_t tsnaps_done;
 	uint64_t ticks_done;
 	int meta_done;
+	uint32_t snaps_written; /* snapshots in the file, of every image */
+	/* The last snapshot written, which a DELTA is written against. */
+	struct snap_entry *last;
+	uint32_t nlast, last_cap;
+	int have_last;
+	uint32_t since_full; /* DELTAs since the last full SNAPSHOT */
+	/* The size limit (rec_writer_limit). */
+	char *path;
+	uint64_t max_size; /* 0: none */
+	uint64_t thin_at;  /* the size that makes the next sync thin the file */
+	uint32_t thinned;  /* snapshots thinned away so far */
 };
 
 /* Creates path (mode 0600, O_EXCL, never through a symlink; an existing
  * regular file of ours is replaced) and writes the file header. 0, or -1 with
  * a message in err. */
 int rec_writer_create(struct rec_writer *w, const char *path, char *err, size_t errlen);
+
+/* Keeps the file at path (the one w writes) under max_size bytes, 0 for no
+ * limit. Whenever a sync takes it past the limit, the file is rewritten with
+ * its older snapshots thinned (profile_thin, keeping the newest quarter
+ * whole, as often as it takes to be at most half the limit), into a
+ * temporary file beside it that is then renamed over it: a crash leaves
+ * the old file or the new one, each whole. Stacks and symbols are never
+ * thinned; when they alone take more than half the limit, the file may
+ * grow by half the limit again before the next thinning. The rewritten
+ * file holds the current process image only (an earlier one, before an
+ * exec, goes). 0, or -1 when out of memory. */
+int rec_writer_limit(struct rec_writer *w, const char *path, uint64_t max_size);
+
+/* Drops from p what the file already holds: all snapshots, thread
+ * snapshots and ticks but the newest of each, which stay for whoever reads
+ * p. A recorder that keeps nothing else so runs in constant memory. */
+void rec_writer_forget(struct rec_writer *w, struct profile *p);
 
 /* Forgets what was written, so the next sync writes a new META and the
  * whole profile (a new process image after exec). */

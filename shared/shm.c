@@ -246,7 +246,7 @@ int shm_reader_check(const struct shm_reader *r, const char **cause)
 	return 0;
 }
 
-int shm_find_by_pid(pid_t pid, char *name_out)
+int shm_find_by_pid(pid_t pid, char *name_out, const char **cause)
 {
 	char prefix[32];
 	int plen = snprintf(prefix, sizeof prefix, LT_SHM_PREFIX "%d.", (int)pid);
@@ -254,22 +254,32 @@ int shm_find_by_pid(pid_t pid, char *name_out)
 	uint64_t best_start = 0;
 	int found = -1;
 
+	*cause = NULL;
 	if (!d)
 		return -1;
 	for (struct dirent *e; (e = readdir(d));) {
 		struct shm_reader r;
-		const char *cause;
+		const char *why;
 		if (strncmp(e->d_name, prefix, (size_t)plen) ||
 		    strlen(e->d_name) >= LT_SHM_NAME_MAX)
 			continue;
-		if (shm_reader_open(&r, e->d_name, &cause) < 0)
+		if (shm_reader_open(&r, e->d_name, &why) < 0) {
+			if (found < 0) { /* say why, unless a good one turns up */
+				snprintf(name_out, LT_SHM_NAME_MAX, "%s", e->d_name);
+				*cause = why;
+			}
 			continue;
+		}
 		/* Several segments for one pid mean the process exec'd with
 		 * --follow-exec: the newest image is the one that runs. */
 		if (r.hdr.pid == pid && (found < 0 || r.hdr.start_ns >= best_start)) {
 			best_start = r.hdr.start_ns;
 			snprintf(name_out, LT_SHM_NAME_MAX, "%s", e->d_name);
 			found = 0;
+			*cause = NULL;
+		} else if (r.hdr.pid != pid && found < 0) {
+			snprintf(name_out, LT_SHM_NAME_MAX, "%s", e->d_name);
+			*cause = "segment names another process";
 		}
 		shm_reader_close(&r);
 	}

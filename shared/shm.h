@@ -298,8 +298,10 @@ void shm_reader_close(struct shm_reader *r);
 int shm_reader_check(const struct shm_reader *r, const char **cause);
 
 /* Finds the newest segment of pid owned by this user; 0 and the name in
- * name_out (LT_SHM_NAME_MAX), or -1 when there is none. */
-int shm_find_by_pid(pid_t pid, char *name_out);
+ * name_out (LT_SHM_NAME_MAX), or -1 when there is none. When there are
+ * segments of pid but none passes shm_reader_open, *cause says why one was
+ * refused and name_out names it; else *cause is NULL. */
+int shm_find_by_pid(pid_t pid, char *name_out, const char **cause);
 
 /* Copies the current snapshot: *hdr and up to cap counts into counts.
  * Returns 0, or -1 when it could not get a stable copy in a few tries

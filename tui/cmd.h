@@ -9,6 +9,7 @@ int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 /* Dies with one line naming the bad option getopt_long just rejected
  * (c is what it returned: '?' unknown, ':' missing argument). */

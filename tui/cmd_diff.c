@@ -1,7 +1,7 @@
 /* cmd_diff.c - `leaktop diff BASE NEW`: what changed between two snapshots,
  * like `go tool pprof -base BASE NEW`. Each of BASE and NEW is a recording,
- * FILE (its last snapshot) or FILE@N (snapshot N, 1 first) or FILE@last;
- * the two may be one file. Stacks are listed by growth of live bytes,
+ * FILE (its last snapshot), FILE@N (snapshot N, 1 first), FILE@last or
+ * FILE@-DURATION (spec.h); the two may be one file. Stacks are listed by growth of live bytes,
  * then the thread groups that grew. */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -13,49 +13,32 @@
 #include "cmd.h"
 #include "diff.h"
 #include "report.h"
-#include "shared/recording.h"
+#include "spec.h"
 #include "threads.h"
 #include "xalloc.h"
 
 static const char usage[] =
     "usage: leaktop diff BASE NEW [--format text|folded|json]\n"
     "                   [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top N]\n"
-    "  BASE, NEW: FILE, FILE@N (snapshot N, 1 is the first) or FILE@last";
+    "  BASE, NEW: FILE, FILE@N (snapshot N, 1 is the first), FILE@last or FILE@-DURATION\n"
+    "            (the last snapshot at least DURATION before the end: @-10s, @-2m, @-500ms)";
 
 struct side {
-	char *file;
+	struct spec spec;
+	const char *file; /* spec.file */
 	struct profile *p;
 	uint32_t i; /* the snapshot */
 };
 
-/* Loads "FILE[@N|@last]". A torn file loads what is complete, and says so. */
-static void load(struct side *s, const char *spec)
+/* Loads a spec (see spec.h). A torn file loads what is complete, and says so. */
+static void load(struct side *s, const char *text)
 {
-	const char *at = strrchr(spec, '@');
-	const char *which = "last";
-	if (at && at[1] &&
-	    (!strcmp(at + 1, "last") || strspn(at + 1, "0123456789") == strlen(at + 1))) {
-		which = at + 1;
-		s->file = xstrdup(spec);
-		s->file[at - spec] = '\0';
-	} else {
-		s->file = xstrdup(spec);
-	}
-	char err[512];
-	s->p = profile_new();
-	if (!s->p)
-		die("out of memory");
-	int r = rec_read_file(s->file, s->p, err, sizeof err);
-	if (r < 0 || (r > 0 && !s->p->nsnaps))
-		die("%s: %s", s->file, err);
-	if (r > 0)
+	char torn[512];
+	s->p = spec_load(text, &s->spec, &s->i, torn, sizeof torn);
+	s->file = s->spec.file;
+	if (torn[0])
 		fprintf(stderr, "leaktop: %s: %s; using the %u complete snapshots before it\n",
-		        s->file, err, s->p->nsnaps);
-	if (!s->p->nsnaps)
-		die("%s: the recording holds no snapshot", s->file);
-	s->i = s->p->nsnaps - 1;
-	if (strcmp(which, "last"))
-		s->i = (uint32_t)parse_ulong(spec, which, 1, s->p->nsnaps) - 1;
+		        s->file, torn, s->p->nsnaps);
 }
 
 static uint64_t secs(const struct side *s)
@@ -243,8 +226,8 @@ int cmd_diff(int argc, char **argv)
 	diff_free(&d);
 	profile_free(b.p);
 	profile_free(n.p);
-	free(b.file);
-	free(n.file);
+	spec_fini(&b.spec);
+	spec_fini(&n.spec);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die("cannot write the diff");
 	return 0;

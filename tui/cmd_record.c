@@ -11,7 +11,12 @@
  * With -p PID it records a process that already has the probe (started by
  * leaktop run, record, or LD_PRELOAD) until Ctrl-C, SIGTERM or SIGHUP end
  * the recording cleanly, or the process ends; the process runs on,
- * untouched. */
+ * untouched.
+ *
+ * The file is kept under --max-size (DEFAULT_MAX_SIZE): past it, the older
+ * snapshots are thinned (rec_writer_limit). leaktop itself keeps only the
+ * newest snapshot in memory, so an hours-long run costs it no more than a
+ * minute's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -31,24 +36,75 @@
 #include "source.h"
 #include "xalloc.h"
 
-static const char usage[] = "usage: leaktop record [-o FILE] [--interval MS] [--depth N] "
-                            "[--max-stacks N] [--follow-exec] [-q]\n"
-                            "                      -- PROGRAM [ARGS...]\n"
-                            "       leaktop record -p PID [-o FILE] [-q]";
+/* 100 MiB: a ten-minute recording of the demo at 1 s takes under 1 MB, so
+ * this is days of a small program, and hours of one with 50,000 stacks. */
+#define DEFAULT_MAX_SIZE (100ull << 20)
+
+static const char usage[] = "usage: leaktop record [-o FILE] [--max-size BYTES] [--interval MS] "
+                            "[--depth N]\n"
+                            "                      [--max-stacks N] [--follow-exec] [-q] "
+                            "-- PROGRAM [ARGS...]\n"
+                            "       leaktop record -p PID [-o FILE] [--max-size BYTES] [-q]";
 
 struct recorder_run {
 	struct source src;
 	struct profile *prof;
 	struct rec_writer w;
 	const char *path;
+	uint64_t max_size;
 	int attached;
 };
 
+/* Creates the file, with its size limit. */
+static void create_or_die(struct recorder_run *r)
+{
+	char err[256];
+	if (rec_writer_create(&r->w, r->path, err, sizeof err) < 0)
+		die("%s: %s", r->path, err);
+	if (rec_writer_limit(&r->w, r->path, r->max_size) < 0)
+		die("out of memory");
+}
+
+/* Writes what is new, and forgets it but for the newest snapshot. */
 static void sync_or_die(struct recorder_run *r)
 {
 	char err[256];
 	if (rec_writer_sync(&r->w, r->prof, err, sizeof err) < 0)
 		die("%s: %s", r->path, err);
+	rec_writer_forget(&r->w, r->prof);
+}
+
+/* "100M", "1.5G", "4096", "0" (no limit): bytes, or a bad-option exit. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double unit = 1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		unit = 1024.0;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		unit = 1024.0 * 1024;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		unit = 1024.0 * 1024 * 1024;
+		end++;
+		break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (end == s || *end || errno || !(v >= 0) || v * unit > 1e15)
+		die("--max-size: '%s' is not a size (BYTES, or with K, M or G; 0 for no limit)", s);
+	if (v > 0 && v * unit < 65536)
+		die("--max-size: %s is below the 64 KiB a recording needs to thin into", s);
+	return (uint64_t)(v * unit);
 }
 
 /* One poll: attach when the segment appears, copy and write what is new. */
@@ -75,17 +131,24 @@ static void finish(struct recorder_run *r, int quiet, const char *after)
 {
 	char err[256];
 	sync_or_die(r);
-	unsigned nsnaps = r->prof->nsnaps;
 	if (rec_writer_finish(&r->w, r->prof, err, sizeof err) < 0)
 		die("%s: %s", r->path, err);
-	if (!quiet)
+	unsigned nsnaps = r->w.snaps_written, thinned = r->w.thinned;
+	if (quiet)
+		return;
+	if (thinned)
+		fprintf(stderr,
+		        "leaktop: wrote %u snapshots to %s, %u of them thinned away to stay under "
+		        "--max-size%s\n",
+		        nsnaps, r->path, thinned, after);
+	else
 		fprintf(stderr, "leaktop: wrote %u snapshots to %s%s\n", nsnaps, r->path, after);
 }
 
 /* `record -p PID`: until a signal or the process's end. */
-static int record_pid(pid_t pid, const char *out, int quiet)
+static int record_pid(pid_t pid, const char *out, uint64_t max_size, int quiet)
 {
-	struct recorder_run r = { 0 };
+	struct recorder_run r = { .max_size = max_size };
 	char path[PATH_MAX], err[512];
 	if (source_open(&r.src, pid, err, sizeof err) < 0)
 		die("%s", err);
@@ -98,8 +161,7 @@ static int record_pid(pid_t pid, const char *out, int quiet)
 		snprintf(path, sizeof path, "leaktop.%s.%d.lkt", basename(base), (int)pid);
 	}
 	r.path = path;
-	if (rec_writer_create(&r.w, path, err, sizeof err) < 0)
-		die("%s: %s", path, err);
+	create_or_die(&r);
 	r.prof = profile_new();
 	if (!r.prof)
 		die("out of memory");
@@ -148,11 +210,12 @@ int cmd_record(int argc, char **argv)
 		{ "max-stacks", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "max-size", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct launch_opts lo = { .stdio_fd = -1 };
-	struct recorder_run r = { 0 };
+	struct recorder_run r = { .max_size = DEFAULT_MAX_SIZE };
 	char path[PATH_MAX], err[512];
 	const char *out = NULL;
 	int quiet = 0, c, launch_opt = 0;
@@ -163,6 +226,7 @@ int cmd_record(int argc, char **argv)
 		launch_opt |= c == 'i' || c == 'd' || c == 's' || c == 'f';
 		switch (c) {
 		case 'o': out = optarg; break;
+		case 'm': r.max_size = parse_size(optarg); break;
 		case 'p': pid = (long)parse_ulong("-p", optarg, 1, 1u << 30); break;
 		case 'i':
 			lo.interval_ms =
@@ -186,7 +250,7 @@ int cmd_record(int argc, char **argv)
 		if (launch_opt)
 			die("record: -p PID records the probe as it runs: --interval, --depth, "
 			    "--max-stacks and --follow-exec are for a program leaktop starts");
-		return record_pid((pid_t)pid, out, quiet);
+		return record_pid((pid_t)pid, out, r.max_size, quiet);
 	}
 	if (optind >= argc)
 		die("record: no program given (leaktop record [OPTIONS] -- PROGRAM [ARGS...])");
@@ -203,9 +267,10 @@ int cmd_record(int argc, char **argv)
 		snprintf(path, sizeof path, "leaktop.%s.%d.lkt", basename(base), (int)l.pid);
 	}
 	r.path = path;
-	if (rec_writer_create(&r.w, path, err, sizeof err) < 0) {
+	if (rec_writer_create(&r.w, path, err, sizeof err) < 0 ||
+	    rec_writer_limit(&r.w, path, r.max_size) < 0) {
 		launch_abort(&l);
-		die("%s: %s", path, err);
+		die("%s: %s", path, r.w.fd < 0 ? err : "out of memory");
 	}
 	r.prof = profile_new();
 	if (!r.prof)

@@ -22,38 +22,10 @@
 #include "ui.h"
 #include "xalloc.h"
 
-/* `theme = NAME` in ~/.config/leaktop/leaktop.conf, if any. */
-static const char *configured_theme(char *buf, size_t n)
-{
-	char path[PATH_MAX], line[256];
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		snprintf(path, sizeof path, "%s/leaktop/leaktop.conf", xdg);
-	else if (home && *home)
-		snprintf(path, sizeof path, "%s/.config/leaktop/leaktop.conf", home);
-	else
-		return NULL;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	const char *found = NULL;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, " theme = %63s", buf) == 1 && n > 64)
-			found = buf;
-	fclose(f);
-	return found;
-}
-
 static void load_theme(struct app *a, const char *name)
 {
-	char err[512], conf[128];
-	if (!name)
-		name = configured_theme(conf, sizeof conf);
-	if (!name) {
-		theme_default(&a->theme);
-		return;
-	}
-	if (theme_load(&a->theme, name, err, sizeof err) < 0)
+	char err[512];
+	if (theme_choose(&a->theme, name, err, sizeof err) < 0)
 		die("%s", err);
 }
 

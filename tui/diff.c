@@ -219,6 +219,67 @@ void diff_build(struct diff *d, const struct profile *base, uint32_t bi, const s
 	diff_groups(d, base, bi, cur, ni);
 }
 
+/* Orders by key, then by id, so the first of equal keys has the lowest id. */
+static int by_key_id(const void *a, const void *b)
+{
+	const struct side *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Every stack p knows (and the stack-table-full id, which has no frames),
+ * by key, one per key: the lowest id. */
+static struct side *known_stacks(const struct profile *p, uint32_t *n)
+{
+	struct side *v = xcalloc((size_t)p->nstack_order + 1, sizeof *v);
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < p->nstack_order; i++)
+		v[m++] = (struct side){ .key = stack_key(p, p->stack_order[i]),
+			                .id = p->stack_order[i] };
+	if (!profile_stack(p, LT_STACK_OVERFLOW))
+		v[m++] = (struct side){ .key = stack_key(p, LT_STACK_OVERFLOW),
+			                .id = LT_STACK_OVERFLOW };
+	qsort(v, m, sizeof *v, by_key_id);
+	*n = 0;
+	for (uint32_t i = 0; i < m; i++) {
+		if (*n && !strcmp(v[*n - 1].key, v[i].key))
+			free(v[i].key);
+		else
+			v[(*n)++] = v[i];
+	}
+	return v;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct snap_entry *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void diff_rebase(struct snapshot *out, const struct profile *base, uint32_t bi,
+                 const struct profile *cur)
+{
+	uint32_t nb, nc, i = 0, j = 0;
+	struct side *b = side_of(base, bi, &nb), *c = known_stacks(cur, &nc);
+	*out = base->snaps[bi];
+	out->n = 0;
+	out->e = xcalloc(nb ? nb : 1, sizeof *out->e);
+	while (i < nb && j < nc) {
+		int cmp = strcmp(b[i].key, c[j].key);
+		if (!cmp)
+			out->e[out->n++] = (struct snap_entry){ .id = c[j].id, .c = b[i].c };
+		i += cmp <= 0;
+		j += cmp >= 0;
+	}
+	qsort(out->e, out->n, sizeof *out->e, by_id);
+	for (i = 0; i < nb; i++)
+		free(b[i].key);
+	for (j = 0; j < nc; j++)
+		free(c[j].key);
+	free(b);
+	free(c);
+}
+
 void diff_free(struct diff *d)
 {
 	for (uint32_t i = 0; i < d->n; i++)

@@ -48,4 +48,14 @@ void diff_build(struct diff *d, const struct profile *base, uint32_t bi, const s
                 uint32_t ni);
 void diff_free(struct diff *d);
 
+/* Snapshot bi of base with its stacks put under cur's ids, matched by
+ * name as diff_build matches them, for a view that subtracts a baseline
+ * by stack id: each entry holds what base counts under a name, filed
+ * under the lowest id of cur's stacks with that name. Names cur never
+ * saw are left out (no row of cur could show them). Totals, seqno and
+ * time are base's; out->e is the caller's to free. Dies when out of
+ * memory. */
+void diff_rebase(struct snapshot *out, const struct profile *base, uint32_t bi,
+                 const struct profile *cur);
+
 #endif

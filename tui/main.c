@@ -23,10 +23,10 @@ static const char usage[] =
     "  attach [--theme NAME] PID\n"
     "                 open the live view on a running process that has the probe\n"
     "  list           the probed processes this user can see\n"
-    "  record [-o|--output FILE] [--interval MS] [--depth N] [--max-stacks N]\n"
-    "         [--follow-exec] [-q|--quiet] -- PROGRAM [ARGS...]\n"
+    "  record [-o|--output FILE] [--max-size BYTES] [--interval MS] [--depth N]\n"
+    "         [--max-stacks N] [--follow-exec] [-q|--quiet] -- PROGRAM [ARGS...]\n"
     "                 run PROGRAM with the probe, writing every snapshot to FILE\n"
-    "  record -p|--pid PID [-o FILE] [-q]\n"
+    "  record -p|--pid PID [-o FILE] [--max-size BYTES] [-q]\n"
     "                 record a process that has the probe until Ctrl-C; it runs on\n"
     "  report (FILE | -p|--pid PID) [--at N|last] [-o|--output FILE]\n"
     "         [--format text|folded|json|pprof]\n"
@@ -35,8 +35,14 @@ static const char usage[] =
     "                 print one snapshot of a recording or of a running probed process;\n"
     "                 pprof: a gzipped profile.proto for go tool pprof and Pyroscope\n"
     "  diff BASE NEW [--format text|folded|json] [--metric METRIC] [--top N]\n"
-    "                 what changed between two snapshots (FILE, FILE@N or FILE@last),\n"
-    "                 per stack and per thread group, like pprof -base\n"
+    "                 what changed between two snapshots, per stack and per thread\n"
+    "                 group, like pprof -base; each is FILE (its last snapshot), FILE@N\n"
+    "                 (1 is the first), FILE@last or FILE@-DURATION (the last snapshot\n"
+    "                 at least DURATION before the end: @-10s, @-2m, @-500ms)\n"
+    "  replay FILE [--base SPEC] [--speed X] [--theme NAME]\n"
+    "                 the live view on a recording, with a timeline: [ ] step, Home End\n"
+    "                 jump, p plays at --speed X (default 10); --base SPEC shows the\n"
+    "                 change since that snapshot (FILE@N, FILE@-DURATION, another run's)\n"
     "  help           this text\n"
     "  version        leaktop's version\n";
 
@@ -68,6 +74,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "record", cmd_record }, { "report", cmd_report }, { "list", cmd_list },
 		{ "run", cmd_run },       { "attach", cmd_attach }, { "diff", cmd_diff },
+		{ "replay", cmd_replay },
 	};
 
 	opterr = 0; /* the commands report bad options themselves, in one line */

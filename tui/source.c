@@ -76,8 +76,12 @@ int source_open(struct source *s, pid_t pid, char *err, size_t errlen)
 	char name[LT_SHM_NAME_MAX];
 	memset(s, 0, sizeof *s);
 	s->pid = pid;
-	if (shm_find_by_pid(pid, name) < 0) {
-		snprintf(err, errlen, "no leaktop probe found in process %d", (int)pid);
+	const char *cause;
+	if (shm_find_by_pid(pid, name, &cause) < 0) {
+		if (cause)
+			snprintf(err, errlen, "process %d: segment %s: %s", (int)pid, name, cause);
+		else
+			snprintf(err, errlen, "no leaktop probe found in process %d", (int)pid);
 		return -1;
 	}
 	return attach(s, name, err, errlen);
@@ -149,7 +153,9 @@ static int other_segment(const struct source *s)
 int source_follow(struct source *s, struct profile *p)
 {
 	char name[LT_SHM_NAME_MAX], err[256];
-	if (!other_segment(s) || shm_find_by_pid(s->pid, name) < 0 || !strcmp(name, s->rd.name))
+	const char *cause;
+	if (!other_segment(s) || shm_find_by_pid(s->pid, name, &cause) < 0 ||
+	    !strcmp(name, s->rd.name))
 		return 0;
 	struct source next = { .pid = s->pid, .lazy_lines = s->lazy_lines };
 	if (attach(&next, name, err, sizeof err) < 0 || next.rd.hdr.start_ns < s->rd.hdr.start_ns) {

@@ -651,3 +651,38 @@ int theme_attr(enum role r)
 {
 	return (unsigned)r < ROLE_COUNT ? role_attr[r] : (int)A_NORMAL;
 }
+
+/* `theme = NAME` in $XDG_CONFIG_HOME/leaktop/leaktop.conf (or
+ * ~/.config/leaktop/leaktop.conf), if any, into buf. */
+static const char *configured_theme(char *buf, size_t n)
+{
+	char path[PATH_MAX], line[256];
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(path, sizeof path, "%s/leaktop/leaktop.conf", xdg);
+	else if (home && *home)
+		snprintf(path, sizeof path, "%s/.config/leaktop/leaktop.conf", home);
+	else
+		return NULL;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	const char *found = NULL;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, " theme = %63s", buf) == 1 && n > 64)
+			found = buf;
+	fclose(f);
+	return found;
+}
+
+int theme_choose(struct theme *t, const char *name, char *err, size_t errlen)
+{
+	char conf[128];
+	if (!name)
+		name = configured_theme(conf, sizeof conf);
+	if (!name) {
+		theme_default(t);
+		return 0;
+	}
+	return theme_load(t, name, err, errlen);
+}

@@ -81,6 +81,12 @@ int theme_parse(struct theme *t, const char *text, const char *file, char *err, 
  * in DIR, ...)"; t unchanged on error. */
 int theme_load(struct theme *t, const char *name, char *err, size_t errlen);
 
+/* The viewer's theme: NAME when given (--theme), else the one
+ * leaktop.conf names (`theme = NAME` in $XDG_CONFIG_HOME/leaktop/ or
+ * ~/.config/leaktop/), else the built-in default. 0, or -1 and err as
+ * theme_load gives them. */
+int theme_choose(struct theme *t, const char *name, char *err, size_t errlen);
+
 /* Makes t current for curses: colour pairs for the terminal's colours
  * (256, 16, 8: nearest match) or attributes only (no colour, or NO_COLOR
  * set). Call after initscr/start_color. */

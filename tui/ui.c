@@ -223,9 +223,26 @@ static void state_text(const struct app *a, char *buf, size_t n)
 	case PROF_EXITED: snprintf(buf, n, "exited %d", a->prof->end_code); break;
 	case PROF_SIGNALED: snprintf(buf, n, "killed by %s", strsignal(a->prof->end_code)); break;
 	default:
-		snprintf(buf, n, "%s", a->gone[0] ? "gone" : a->attached ? "running" : "starting");
+		snprintf(buf, n, "%s",
+		         a->gone[0]             ? "gone"
+		         : a->attached || a->tl ? "running"
+		                                : "starting");
 		break;
 	}
+}
+
+/* The program's threads: from /proc while live; in a replay, the live
+ * threads of the thread snapshot shown (the probe's own not among them). */
+static uint64_t threads_shown(const struct app *a)
+{
+	const struct profile *p = a->prof;
+	if (!a->tl)
+		return a->threads;
+	uint64_t n = 0;
+	const struct thread_snap *ts = p->ntsnaps ? &p->tsnaps[p->ntsnaps - 1] : NULL;
+	for (uint32_t i = 0; ts && i < ts->n; i++)
+		n += ts->t[i].status == LT_THREAD_LIVE;
+	return n;
 }
 
 static void draw_header(struct app *a)
@@ -242,11 +259,17 @@ static void draw_header(struct app *a)
 	state_text(a, st, sizeof st);
 	attrset(theme_attr(ROLE_HEADER));
 	mvhline(0, 0, ' ', COLS);
-	mvprintw(0, 0, "leaktop  %s (pid %d)  %s  up %llu:%02llu:%02llu  refresh %.1fs%s%s", prog,
-	         (int)a->pid, st, (unsigned long long)(up / 3600),
-	         (unsigned long long)(up / 60 % 60), (unsigned long long)(up % 60),
-	         a->refresh_ms / 1000.0, a->paused ? "  [PAUSED]" : "",
-	         a->has_base ? "  [vs BASELINE]" : "");
+	if (a->tl) {
+		char where[96];
+		timeline_describe(a->tl, where, sizeof where, a->utf8);
+		mvprintw(0, 0, "leaktop  %s (pid %d)  %s  %s", prog, (int)a->pid, st, where);
+	} else {
+		mvprintw(0, 0, "leaktop  %s (pid %d)  %s  up %llu:%02llu:%02llu  refresh %.1fs%s%s",
+		         prog, (int)a->pid, st, (unsigned long long)(up / 3600),
+		         (unsigned long long)(up / 60 % 60), (unsigned long long)(up % 60),
+		         a->refresh_ms / 1000.0, a->paused ? "  [PAUSED]" : "",
+		         a->has_base && !a->base_label[0] ? "  [vs BASELINE]" : "");
+	}
 	attrset(theme_attr(ROLE_NORMAL));
 	move(1, 0);
 	clrtoeol();
@@ -264,11 +287,16 @@ static void draw_header(struct app *a)
 		attrset(theme_attr(ROLE_HEADER_VALUE));
 		printw("%s", b1);
 		attrset(theme_attr(ROLE_NORMAL));
-		printw(" in %llu blocks  RSS %s  allocs %.0f/s  threads %llu  group %s",
-		       (unsigned long long)s->totals.live_blocks, b2, rate,
-		       (unsigned long long)a->threads, rows_group_name(a->group));
+		printw(" in %llu blocks", (unsigned long long)s->totals.live_blocks);
+		if (!a->tl) /* a recording has no RSS */
+			printw("  RSS %s", b2);
+		printw("  allocs %.0f/s  threads %llu  group %s", rate,
+		       (unsigned long long)threads_shown(a), rows_group_name(a->group));
 		if (a->log_path)
 			printw("  log %s", a->log_path);
+		int room = COLS - getcurx(stdscr) - 9;
+		if (a->has_base && a->base_label[0] && room > 0)
+			printw("  base: %.*s", room, a->base_label);
 	} else {
 		printw("waiting for the first snapshot...");
 	}
@@ -315,12 +343,24 @@ static void draw_header(struct app *a)
 	attrset(theme_attr(ROLE_NORMAL));
 }
 
+int ui_keys_apply(const struct app *a, enum key_scope scope)
+{
+	return scope == KEYS_ALWAYS || scope == (a->tl ? KEYS_REPLAY : KEYS_LIVE);
+}
+
+/* A replay's footer has its timeline keys instead of the log and the
+ * table's; the help (F1) has every key. */
 static const struct {
 	const char *key, *label;
+	enum key_scope scope;
 } footer_keys[] = {
-	{ "F1", "Help" },   { "Tab", "View" },  { "a", "Top" },  { "g", "Growth" },
-	{ "f", "Flame" },   { "t", "Threads" }, { "l", "Log" },  { "F6", "Sort" },
-	{ "F4", "Filter" }, { "/", "Search" },  { "q", "Quit" },
+	{ "F1", "Help", KEYS_ALWAYS },   { "Tab", "View", KEYS_ALWAYS },
+	{ "[]", "Step", KEYS_REPLAY },   { "p", "Play", KEYS_REPLAY },
+	{ ",.", "Speed", KEYS_REPLAY },  { "a", "Top", KEYS_ALWAYS },
+	{ "g", "Growth", KEYS_ALWAYS },  { "f", "Flame", KEYS_ALWAYS },
+	{ "t", "Threads", KEYS_ALWAYS }, { "l", "Log", KEYS_LIVE },
+	{ "F6", "Sort", KEYS_LIVE },     { "F4", "Filter", KEYS_LIVE },
+	{ "/", "Search", KEYS_LIVE },    { "q", "Quit", KEYS_ALWAYS },
 };
 
 static void draw_footer(struct app *a)
@@ -334,7 +374,8 @@ static void draw_footer(struct app *a)
 		return;
 	}
 	for (size_t i = 0; i < sizeof footer_keys / sizeof footer_keys[0]; i++) {
-		if (!a->log_path && !strcmp(footer_keys[i].key, "l"))
+		if ((!a->log_path && !strcmp(footer_keys[i].key, "l")) ||
+		    !ui_keys_apply(a, footer_keys[i].scope))
 			continue;
 		int w = (int)(strlen(footer_keys[i].key) + strlen(footer_keys[i].label)) + 1;
 		if (getcurx(stdscr) + w > COLS)
@@ -530,8 +571,12 @@ static void set_baseline(struct app *a)
 	if (s->n)
 		memcpy(a->base.e, s->e, s->n * sizeof *s->e);
 	a->has_base = 1;
+	a->base_label[0] = '\0';
+	if (a->tl)
+		snprintf(a->base_label, sizeof a->base_label, "snapshot %u", a->tl->at + 1);
 	snprintf(a->msg, sizeof a->msg,
-	         "baseline set: tables show the change since now (B clears)");
+	         "baseline set: tables show the change since %.40s (B clears)",
+	         a->tl ? a->base_label : "now");
 }
 
 /* s: the history the view holds (its window of snapshots, every stack and
@@ -607,9 +652,59 @@ static int common_key(struct app *a, int ch)
 	}
 }
 
+/* The timeline moved: the tables follow at once, not at the refresh. */
+static void replay_moved(struct app *a)
+{
+	ui_rebuild_rows(a);
+	a->dirty = 0;
+}
+
+/* A replay's keys, taken before any view's: [ ] step a snapshot, and so do
+ * Left and Right where the view has no use for them (all but the flame
+ * graph); Home End { } jump to the first and last; space and p play and
+ * pause; , and . halve and double the speed. */
+static int replay_key(struct app *a, int ch)
+{
+	struct timeline *t = a->tl;
+	uint64_t now = now_ms();
+	uint32_t at = t->at;
+	switch (ch) {
+	case KEY_LEFT:
+	case KEY_RIGHT:
+		if (a->view == VIEW_FLAME)
+			return 0;
+		at = ch == KEY_RIGHT ? at + 1 : at ? at - 1 : 0;
+		break;
+	case '[': at = at ? at - 1 : 0; break;
+	case ']': at++; break;
+	case KEY_HOME:
+	case '{': at = 0; break;
+	case KEY_END:
+	case '}': at = UINT32_MAX; break;
+	case ' ':
+	case 'p':
+		timeline_play(t, !t->playing, now);
+		replay_moved(a); /* play from the end starts over */
+		return 1;
+	case ',':
+	case '.':
+		timeline_set_speed(t, ch == '.' ? t->speed * 2 : t->speed / 2, now);
+		snprintf(a->msg, sizeof a->msg, "speed %s%g: %g s of the recording a second",
+		         a->utf8 ? "\u00d7" : "x", t->speed, t->speed);
+		return 1;
+	case 'd': return 1; /* nothing to detach from */
+	default: return 0;
+	}
+	timeline_seek(t, at, now);
+	replay_moved(a);
+	return 1;
+}
+
 static void dispatch_key(struct app *a, int ch)
 {
 	int used = 0;
+	if (a->tl && replay_key(a, ch))
+		return;
 	switch (a->view) {
 	case VIEW_TOP: used = view_top_key(a, ch); break;
 	case VIEW_GROWTH: used = view_growth_key(a, ch); break;
@@ -691,7 +786,12 @@ int ui_run(struct app *a)
 			break;
 		reap_child(a);
 		uint64_t now = now_ms();
-		if (now >= next_sample) {
+		if (a->tl) {
+			if (timeline_advance(a->tl, now)) {
+				replay_moved(a);
+				redraw = 1;
+			}
+		} else if (now >= next_sample) {
 			poll_source(a);
 			next_sample = now + SAMPLE_MS;
 		}
@@ -725,10 +825,14 @@ int ui_run(struct app *a)
 			draw(a);
 		/* Sleep until a key comes or the next sample or refresh is due,
 		 * not in fixed slices: an idle view wakes SAMPLE_MS apart. */
+		now = now_ms();
 		uint64_t due = next_sample;
+		if (a->tl) { /* the next snapshot while playing, else a key */
+			uint64_t wait = timeline_next_ms(a->tl, now);
+			due = now + (wait < 60000 ? wait : 60000);
+		}
 		if ((a->dirty || a->view == VIEW_LOG) && next_refresh < due)
 			due = next_refresh;
-		now = now_ms();
 		timeout(due > now ? (int)(due - now) : 0);
 		int ch = getch();
 		if (ch != ERR) {

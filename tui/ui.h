@@ -1,11 +1,13 @@
-/* ui.h - the live viewer: one state, one input loop, one view at a time.
+/* ui.h - the viewer: one state, one input loop, one view at a time.
  *
  * Ownership: struct app is the viewer's whole state, owned by ui.c for the
- * life of a `leaktop run` or `leaktop attach`. Each view is one file with
+ * life of a `leaktop run`, `attach` or `replay`. Each view is one file with
  * the same face: view_X_draw(app) paints the area between the header and
  * the footer, view_X_key(app, ch) returns 1 when it used the key. ui.c
  * dispatches on app->view, draws the header and footer, polls the source
- * and handles the keys every view shares. */
+ * (or, in a replay, moves the timeline) and handles the keys every view
+ * shares. Views read only app->prof: the live history, or in a replay the
+ * recording cut at the timeline's cursor, so they need not know which. */
 #ifndef LEAKTOP_UI_H
 #define LEAKTOP_UI_H
 
@@ -16,6 +18,7 @@
 #include "shared/profile.h"
 #include "source.h"
 #include "theme.h"
+#include "timeline.h"
 
 enum view_id {
 	VIEW_TOP,
@@ -29,7 +32,8 @@ enum view_id {
 };
 
 struct app {
-	struct profile *prof;
+	struct profile *prof; /* the history the views show */
+	struct timeline *tl;  /* `replay`: the cursor, prof is its window; NULL when live */
 	struct source src;
 	int attached;   /* the source is open */
 	pid_t pid;      /* the process watched */
@@ -65,13 +69,21 @@ struct app {
 	uint8_t thread_open_why, thread_sel_why;
 
 	int has_base;
-	struct snapshot base; /* `b`: the baseline (entries owned) */
+	struct snapshot base; /* `b` or `replay --base`: the baseline (entries owned) */
+	char base_label[160]; /* what it is, for the header; "" for `b` live (since now) */
 
 	struct theme theme;       /* chosen before the terminal is taken */
 	uint64_t rss_kb, threads; /* from /proc, each refresh */
 	int utf8;
 	char msg[160]; /* one-line status, shown in the footer */
 };
+
+/* Which screens list a key (the footer, the help): live and replay keys
+ * differ a little. */
+enum key_scope { KEYS_ALWAYS, KEYS_LIVE, KEYS_REPLAY };
+
+/* Whether keys of this scope apply to the viewer as it runs. */
+int ui_keys_apply(const struct app *a, enum key_scope scope);
 
 /* Runs the viewer until q or d. Returns the exit status for the command. */
 int ui_run(struct app *a);

@@ -9,7 +9,9 @@
  * an inflate, so this is how the payload parsers see hostile payloads.
  *
  * Either way the reader must return 0, 1 or -1 with a message for 1 and
- * -1, and the sanitizers watch every access. */
+ * -1, and the sanitizers watch every access. Whatever it loaded then goes
+ * through `leaktop diff`'s matching: the first snapshot against the last,
+ * and the last against itself, which must come out all zero. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 
 #include "shared/bytes.h"
 #include "shared/recording.h"
+#include "tui/diff.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -77,6 +80,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!profile_stack(p, p->snaps[i].e[k].id) ||
 			    (k && p->snaps[i].e[k].id <= p->snaps[i].e[k - 1].id))
 				abort();
+	if (p->nsnaps) {
+		struct diff d;
+		diff_build(&d, p, 0, p, p->nsnaps - 1);
+		diff_free(&d);
+		diff_build(&d, p, p->nsnaps - 1, p, p->nsnaps - 1);
+		for (uint32_t i = 0; i < d.n; i++)
+			if (d.s[i].d_live_bytes || d.s[i].d_live_blocks || d.s[i].d_alloc_calls)
+				abort();
+		for (uint32_t i = 0; i < d.ng; i++)
+			if (d.g[i].base != d.g[i].cur)
+				abort();
+		diff_free(&d);
+	}
 	profile_free(p);
 out:
 	bytes_out_fini(&o);

@@ -37,6 +37,16 @@ static void fill(struct profile *p, uint32_t nstacks, uint32_t nsnaps)
 		struct lt_tick t = {.time_ns = i, .live_bytes = i};
 		profile_add_ticks(p, &t, 1);
 	}
+	if (nstacks >= 3) {
+		struct lt_thread t[2] = {{.tid = 10, .create_stack = LT_STACK_NONE, .wait_stack = 2,
+		                          .status = LT_THREAD_LIVE, .state = 'S', .wait = 1},
+		                         {.tid = 11, .create_stack = 1, .wait_stack = LT_STACK_NONE,
+		                          .status = LT_THREAD_ENDED, .state = 'R'}};
+		struct lt_thread_site site = {.stack = 1, .created = 1, .ended = 1};
+		struct thread_snap ts = {.seqno = nsnaps, .time_ns = nsnaps, .n = 2, .t = t,
+		                         .nsites = 1, .sites = &site};
+		profile_add_threads(p, &ts);
+	}
 	p->end = PROF_EXITED;
 }
 

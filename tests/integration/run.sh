@@ -412,19 +412,154 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 fi
 
 # --- golden recordings: every later leaktop must read them --------------------
+# demo-2s.lkt is format version 1; demo-2s-v2.lkt version 2, 18 of its 20
+# snapshots stored as DELTAs (tests/golden/README.md).
 if [ "$have_leaktop" -eq 1 ]; then
-	g=tests/golden/demo-2s.lkt
-	"$LEAKTOP" report "$g" --format folded >"$TMP/golden.folded" 2>&1
-	for want in load_config_table:2097152 cache_store:655360 leak_request_buffer:81920 \
-		leak_parked_session:256; do
-		got=$(sum_frames "$TMP/golden.folded" "${want%%:*}")
-		check "golden $g: ${want%%:*} live_bytes = ${want#*:} (got $got)" [ "$got" = "${want#*:}" ]
+	for gs in demo-2s.lkt:4 demo-2s-v2.lkt:20; do
+		g=tests/golden/${gs%%:*}
+		nsnap=${gs#*:}
+		"$LEAKTOP" report "$g" --format folded >"$TMP/golden.folded" 2>&1
+		for want in load_config_table:2097152 cache_store:655360 leak_request_buffer:81920 \
+			leak_parked_session:256; do
+			got=$(sum_frames "$TMP/golden.folded" "${want%%:*}")
+			check "golden $g: ${want%%:*} live_bytes = ${want#*:} (got $got)" [ "$got" = "${want#*:}" ]
+		done
+		check "golden $g: $nsnap snapshots, exited with status 0" \
+			grep -q "snapshot $nsnap of $nsnap at 2.0 s, exited with status 0" <("$LEAKTOP" report "$g" --top 1)
+		check "golden $g: its thread snapshot, the parked worker's group" \
+			grep -q '"count": 1, .*"where": "in pthread_cond_wait <- parked_worker", .*"created_at": "start_parked_worker"' \
+			<("$LEAKTOP" report "$g" --threads --format json)
 	done
-	check "golden $g: 4 snapshots, exited with status 0" \
-		grep -q 'snapshot 4 of 4 at 2.0 s, exited with status 0' <("$LEAKTOP" report "$g" --top 1)
-	check "golden $g: its thread snapshot, the parked worker's group" \
-		grep -q '"count": 1, .*"where": "in pthread_cond_wait <- parked_worker", .*"created_at": "start_parked_worker"' \
-		<("$LEAKTOP" report "$g" --threads --format json)
+	# Snapshot 5 is a DELTA on the file's first full snapshot and 20 the
+	# last of a chain of 16: the leak grew by 15 requests of 4 KiB between.
+	g=tests/golden/demo-2s-v2.lkt
+	"$LEAKTOP" diff "$g@5" "$g@last" --format json >"$TMP/golden-diff.json" 2>&1
+	check "golden $g: diff @5 @last gives leak_request_buffer +61440 bytes in +15 blocks" \
+		grep -q '{"live_bytes": 61440, "live_blocks": 15, "alloc_calls": 15, "alloc_bytes": 61440, "free_calls": 0, .*leak_request_buffer' "$TMP/golden-diff.json"
+	check "golden $g: ... and cache_store +491520 in +240" \
+		grep -q '{"live_bytes": 491520, "live_blocks": 240, .*cache_store' "$TMP/golden-diff.json"
+
+	g=tests/golden/demo-2s.lkt
+	# FILE@-DURATION counts back from the last snapshot (2.010 s after the
+	# start; the others at 0.001, 1.002 and 2.002 s): the last snapshot at
+	# or before that time less the duration.
+	"$LEAKTOP" diff "$g@-1s" "$g" --format json >"$TMP/ago.json" 2>&1
+	check "diff FILE@-1s: the base is snapshot 2 (1.002 s)" \
+		grep -q '^{"base": {"file": "tests/golden/demo-2s.lkt", "snapshot": 2, "time_ms": 1000}' "$TMP/ago.json"
+	check "diff FILE@-1s: leak_request_buffer +40960 bytes, +10 blocks since (40960 -> 81920)" \
+		grep -q '"live_bytes": 40960, "live_blocks": 10, "alloc_calls": 10, "alloc_bytes": 40960, "free_calls": 0, "base_live_bytes": 40960, "new_live_bytes": 81920, "frames": \[{"func": "leak_request_buffer"' \
+		"$TMP/ago.json"
+	check "diff FILE@-5ms: snapshot 3 (2.002 s)" \
+		grep -q '^base tests/golden/demo-2s.lkt, snapshot 3 of 4 at 2 s;' <("$LEAKTOP" diff "$g@-5ms" "$g")
+	check "diff FILE@-2s: snapshot 1 (0.001 s), the new side FILE@-0s the last" \
+		grep -q '^base tests/golden/demo-2s.lkt, snapshot 1 of 4 at 0 s; new tests/golden/demo-2s.lkt, snapshot 4 of 4 at 2 s$' \
+		<("$LEAKTOP" diff "$g@-2s" "$g@-0s")
+	expect_usage_error "diff FILE@-3s, before the first snapshot" "$LEAKTOP" diff "$g@-3s" "$g"
+	check "diff FILE@-3s: says the snapshots span 2.009 s" \
+		grep -q '^leaktop: tests/golden/demo-2s.lkt@-3s: 3.000 s before the last snapshot is before the first (the snapshots span 2.009 s)$' \
+		"$TMP/bad.err"
+	expect_usage_error "diff FILE@-5x, not a duration" "$LEAKTOP" diff "$g@-5x" "$g"
+
+	# replay reads the whole file before it takes the terminal: a bad one
+	# is one line and status 2, terminal or not. (The view itself is
+	# tested in tmux, tests/integration/tui.sh.)
+	cp "$g" "$TMP/corrupt.lkt"
+	printf '\377\377\377\377' | dd of="$TMP/corrupt.lkt" bs=1 seek=200 conv=notrunc 2>/dev/null
+	expect_usage_error "replay of a corrupt recording" "$LEAKTOP" replay "$TMP/corrupt.lkt"
+	check "replay of a corrupt recording: the reader's line, with the offset" \
+		grep -q "^leaktop: $TMP/corrupt.lkt: offset 136: " "$TMP/bad.err"
+	expect_usage_error "replay of a text file" "$LEAKTOP" replay "$0"
+	expect_usage_error "replay --base at a snapshot the file does not hold" \
+		"$LEAKTOP" replay "$g" --base "$g@9"
+	expect_usage_error "replay --speed 0" "$LEAKTOP" replay "$g" --speed 0
+	expect_usage_error "replay without a terminal" "$LEAKTOP" replay "$g"
+	check "replay without a terminal: says it needs one" grep -q 'the view needs a terminal' "$TMP/bad.err"
+fi
+
+# --- record --max-size: a long run thinned, never the newest -----------------
+# 3,000 live stacks at a 100 ms interval write ~110 KB in 5 s: a 64 KiB limit
+# thins the file while it records. stacks.c leaks 1 KiB from leak_kib every
+# 100 ms.
+if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
+	cc -std=gnu11 -O0 -g -o "$TMP/stacks" tests/bench/stacks.c
+	"$LEAKTOP" record --interval 100 --max-size 64K -o "$TMP/ms.lkt" -- "$TMP/stacks" 3000 5 \
+		>/dev/null 2>"$TMP/ms.err"
+	rc=$?
+	check "max-size: the recording run exits 0 (got $rc)" [ "$rc" -eq 0 ]
+	check "max-size: the closing line says how many snapshots were thinned" \
+		grep -Eq '^leaktop: wrote [0-9]+ snapshots to .*ms.lkt, [1-9][0-9]* of them thinned away to stay under --max-size$' "$TMP/ms.err"
+	size=$(stat -c %s "$TMP/ms.lkt")
+	check "max-size: the file is at most the limit and one snapshot's records (got $size)" \
+		[ "$size" -le $((64 * 1024 + 8192)) ]
+	check "max-size: no temporary file left beside it" [ ! -e "$TMP/ms.lkt.thin" ]
+	check "max-size: mode 0600" [ "$(stat -c %a "$TMP/ms.lkt")" = 600 ]
+	written=$(sed -n 's/^leaktop: wrote \([0-9]*\) snapshots.*/\1/p' "$TMP/ms.err")
+	thinned=$(sed -n 's/.*, \([0-9]*\) of them thinned.*/\1/p' "$TMP/ms.err")
+	kept=$((written - thinned))
+	check "max-size: the newest snapshot is kept, with the exit ($kept of $written)" \
+		grep -q "snapshot $kept of $kept at 5\.[0-9] s, exited with status 0" \
+		<("$LEAKTOP" report "$TMP/ms.lkt" --top 1)
+	check "max-size: and the first, at the start" \
+		grep -q "snapshot 1 of $kept at 0\.[0-9] s" <("$LEAKTOP" report "$TMP/ms.lkt" --at 1 --top 1)
+	"$LEAKTOP" report "$TMP/ms.lkt" --format folded --metric live_blocks >"$TMP/ms.blocks"
+	"$LEAKTOP" report "$TMP/ms.lkt" --format folded >"$TMP/ms.bytes"
+	lb=$(sum_frames "$TMP/ms.blocks" leak_kib)
+	lk=$(sum_frames "$TMP/ms.bytes" leak_kib)
+	check "max-size: leak_kib holds 1 KiB a block in the last snapshot ($lk bytes, $lb blocks)" \
+		[ "${lb:-0}" -ge 40 -a "${lk:-0}" -eq $((${lb:-0} * 1024)) ]
+	"$LEAKTOP" record --max-size 1x -- true 2>"$TMP/ms-bad.err"
+	rc=$?
+	check "max-size: a bad size is one line and status 2 (got $rc)" \
+		[ "$rc" -eq 2 -a "$(wc -l <"$TMP/ms-bad.err")" -eq 1 ]
+fi
+
+# --- crash safety: SIGKILL at random moments --------------------------------
+# The recorder killed mid-run (now and then mid-thinning, with a 64 KiB
+# limit on 3,000 stacks): the file reads, every complete snapshot in it,
+# and a snapshot in flight is at worst a torn tail. The target killed: the
+# recording ends with the signal. Moments from $RANDOM, seeded and printed.
+if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
+	seed=${CRASH_SEED:-$$}
+	RANDOM=$seed
+	echo "crash safety: CRASH_SEED=$seed"
+	for i in 1 2 3 4 5 6 7 8; do
+		ms=$((300 + RANDOM % 2200 + (1 - i % 2) * 2000)) # stacks runs: 2.3-4.5 s, past the first thinning
+		f=$TMP/kill$i.lkt
+		if [ $((i % 2)) -eq 0 ]; then
+			"$LEAKTOP" record -q --interval 100 --max-size 64K -o "$f" -- "$TMP/stacks" 3000 30 \
+				>/dev/null 2>&1 &
+		else
+			"$LEAKTOP" record -q --interval 100 -o "$f" -- "$BUILD/targets/demo" 30 >/dev/null 2>&1 &
+		fi
+		lpid=$!
+		sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
+		child=$(pgrep -P "$lpid")
+		kill -KILL "$lpid"
+		wait "$lpid" 2>/dev/null
+		[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+		"$LEAKTOP" report "$f" --top 1 >"$TMP/kill$i.out" 2>"$TMP/kill$i.err"
+		rc=$?
+		n=$(sed -n 's/.*, snapshot \([0-9]*\) of \1 at .*/\1/p' "$TMP/kill$i.out")
+		check "crash: recorder SIGKILLed after $ms ms (run $i): the file reads, $n snapshots (rc $rc)" \
+			[ "$rc" -eq 0 -a "${n:-0}" -ge 1 ]
+		check "crash: ... and says where it stopped, if it stopped in a record" \
+			sh -c '[ ! -s "$1" ] || grep -q "offset [0-9]*: truncated record .*showing the [0-9]* complete snapshots" "$1"' \
+			sh "$TMP/kill$i.err"
+	done
+	for i in 1 2 3; do
+		ms=$((300 + RANDOM % 1500))
+		"$LEAKTOP" record -q --interval 100 -o "$TMP/tkill$i.lkt" -- "$BUILD/targets/demo" 30 \
+			>/dev/null 2>&1 &
+		lpid=$!
+		sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
+		kill -KILL "$(pgrep -P "$lpid")"
+		wait "$lpid"
+		rc=$?
+		check "crash: target SIGKILLed after $ms ms (run $i): leaktop exits 137 (got $rc)" [ "$rc" -eq 137 ]
+		check "crash: ... and the recording ends with the signal" \
+			grep -q ", snapshot \([0-9]*\) of \1 at .*, killed by signal 9" \
+			<("$LEAKTOP" report "$TMP/tkill$i.lkt" --top 1)
+	done
 fi
 
 # --- report --format pprof ------------------------------------------------------

@@ -427,6 +427,155 @@ kill -KILL "$spid" 2>/dev/null
 rm -f "/dev/shm/$seg"
 $T kill-session -t segment
 
+# --- replay: the views on a recording, and its timeline -------------------------
+# The golden recording of the demo (tests/golden/README.md): 4 snapshots at
+# 0.001, 1.002, 2.002 and 2.010 s (the last at exit); the leak holds 10 and
+# 20 blocks of 4 KiB at 1 and 2 s. The figures each screen must show come
+# from `leaktop report` at the same snapshot, read here, not from the view.
+cp tests/golden/demo-2s.lkt "$TMP/demo.lkt"
+cp tests/golden/demo-2s.lkt "$TMP/other.lkt"
+# leak_row FILE K [BASE_K]: the top table's row of leak_request_buffer at
+# snapshot K (less snapshot BASE_K), as ui_bytes writes its live bytes
+# (under 10 KiB with a decimal, then whole KiB), then its blocks.
+leak_row()
+{
+	local b n
+	b=$(sum_frames <("$LT" report "$TMP/$1" --at "$2" --format folded) leak_request_buffer)
+	n=$(sum_frames <("$LT" report "$TMP/$1" --at "$2" --format folded --metric live_blocks) leak_request_buffer)
+	if [ -n "${3:-}" ]; then
+		b=$((b - $(sum_frames <("$LT" report "$TMP/$1" --at "$3" --format folded) leak_request_buffer)))
+		n=$((n - $(sum_frames <("$LT" report "$TMP/$1" --at "$3" --format folded --metric live_blocks) leak_request_buffer)))
+	fi
+	awk -v b="$b" -v n="$n" 'BEGIN {
+		if (b < 1024) s = sprintf("%dB", b)
+		else if (b < 10240) s = sprintf("%.1fK", b / 1024)
+		else s = sprintf("%.0fK", b / 1024)
+		printf "^ +%s +%d .*leak_request_buffer\n", s, n }'
+}
+HDR='leaktop  demo \(pid 14107\)'
+CLOCK='[0-9]{2}:[0-9]{2}:[0-9]{2}'
+start replay 100 24 "$LT" replay demo.lkt
+expect_screen replay 5 "^$HDR  running  snapshot 1/4  $CLOCK \\+0\\.0s  paused" \
+	"replay: opens on snapshot 1 of 4, its wall time and offset, paused"
+expect_screen replay 1 '\[\]Step pPlay ,\.Speed' "replay: the footer names the timeline's keys"
+$T send-keys -t replay ']'
+expect_screen replay 3 "^$HDR  running  snapshot 2/4  $CLOCK \\+1\\.0s  paused" "replay: ] steps to snapshot 2"
+re=$(leak_row demo.lkt 2)
+expect_screen replay 3 "$re" "replay: at snapshot 2 the leak's row is report --at 2's ($re)"
+$T send-keys -t replay End
+expect_screen replay 3 "^$HDR  exited 0  snapshot 4/4  $CLOCK \\+2\\.0s  paused" \
+	"replay: End jumps to the last snapshot, the program's exit"
+re=$(leak_row demo.lkt 4)
+expect_screen replay 3 "$re" "replay: at snapshot 4 the leak's row is report --at 4's ($re)"
+check "replay: ... 20 blocks, 80K: the demo's known figure at 2 s" [ "$re" = '^ +80K +20 .*leak_request_buffer' ]
+$T send-keys -t replay Home
+expect_screen replay 3 "snapshot 1/4 " "replay: Home jumps to the first"
+$T send-keys -t replay '}'
+expect_screen replay 3 "snapshot 4/4 " "replay: } jumps to the last"
+$T send-keys -t replay '{' Right
+expect_screen replay 3 "snapshot 2/4 " "replay: { and Right: the first, then one on"
+$T send-keys -t replay Right Left '['
+expect_screen replay 3 "snapshot 1/4 " "replay: Right, Left and [ step"
+# In the flame graph, Left and Right move along a row; [ and ] still step.
+$T send-keys -t replay ']' f
+expect_screen replay 3 'flame of live bytes' "replay: the flame view"
+$T send-keys -t replay Right Right
+sleep 0.5
+check "replay: in the flame view Right moves the selection, not the timeline" \
+	sh -c 'tmux -S "$1" capture-pane -p -t replay | grep -q "snapshot 2/4 "' sh "$SOCK"
+$T send-keys -t replay ']'
+expect_screen replay 3 "snapshot 3/4 " "replay: in the flame view ] steps"
+$T send-keys -t replay g
+expect_screen replay 3 'VERDICT +LIVE +GROWTH/s' "replay: the growth view"
+$T send-keys -t replay t
+expect_screen replay 3 '^ +1 S +256B .*in pthread_cond_wait <- parked_worker' \
+	"replay: the threads view, the parked worker of the thread snapshot in force"
+$T send-keys -t replay a / leak_req Enter Enter
+expect_screen replay 3 '^ +0 leak_request_buffer +tests/targets/demo\.c' "replay: the detail view"
+$T send-keys -t replay Escape '?'
+expect_screen replay 3 '\[  \]  Left Right +step back / forward a snapshot' "replay: the help lists the timeline's keys"
+expect_screen replay 1 'p  space   ,  \. +play / pause' "replay: ... play and speed too"
+# b at snapshot 3: the tables show the change since; at 4, the leak has
+# not grown (it holds 20 blocks at 2.002 s and at exit).
+$T send-keys -t replay Escape a b
+expect_screen replay 3 'base: snapshot 3' "replay: b sets the baseline at the snapshot shown"
+$T send-keys -t replay ']'
+re=$(leak_row demo.lkt 4 3)
+expect_screen replay 3 "$re" "replay: b at 3, at 4 the leak's row is the change ($re)"
+$T send-keys -t replay B Home p
+expect_screen replay 3 "snapshot 4/4  $CLOCK \\+2\\.0s  paused" "replay: p plays at 10x to the end, and stops"
+$T send-keys -t replay q
+expect_screen replay 3 'LEAKTOP-EXIT=0' "replay: q exits 0"
+$T kill-session -t replay
+
+# Play at 1x: a second of the recording a second; . doubles the speed.
+start replay 100 24 "$LT" replay demo.lkt --speed 1
+expect_screen replay 5 'snapshot 1/4 ' "replay --speed 1: opens"
+$T send-keys -t replay p
+expect_screen replay 3 "snapshot 1/4  $CLOCK \\+0\\.0s  playing ×1\$" "replay: p plays, at --speed 1"
+expect_screen replay 3 "snapshot 2/4  $CLOCK \\+1\\.0s  playing ×1\$" "replay: ... reaches snapshot 2 a second later"
+$T send-keys -t replay .
+expect_screen replay 3 'playing ×2$' "replay: . doubles the speed"
+expect_screen replay 3 'speed ×2: 2 s of the recording a second' "replay: ... and says so"
+expect_screen replay 3 "snapshot 4/4  $CLOCK \\+2\\.0s  paused" "replay: ... and play stops at the end"
+$T send-keys -t replay q
+$T kill-session -t replay
+
+# --base: the change since a snapshot of this file, or of another run's
+# (matched by name): at 4, the leak has 10 blocks more than at 2.
+re=$(leak_row demo.lkt 4 2)
+for base in demo.lkt@2 demo.lkt@-1s other.lkt@2; do
+	start replay 100 24 "$LT" replay demo.lkt --base "$base"
+	expect_screen replay 5 "group function  base: $base\$" "replay --base $base: the header names it"
+	$T send-keys -t replay End
+	expect_screen replay 3 "$re" "replay --base $base: at 4, the leak's row is the change ($re)"
+	expect_screen replay 1 '^ +0B +0 .*load_config_table' "replay --base $base: the config table did not change"
+	$T send-keys -t replay q
+	$T kill-session -t replay
+done
+check "replay --base: ... 10 blocks, 40K: the demo's leak over a second" [ "$re" = '^ +40K +10 .*leak_request_buffer' ]
+
+# A torn copy replays what is complete and says where it stopped; a
+# corrupt one is one line, and status 2, before the screen changes.
+size=$(stat -c %s "$TMP/demo.lkt")
+head -c $((size - 300)) "$TMP/demo.lkt" >"$TMP/torn.lkt"
+n=$("$LT" report "$TMP/torn.lkt" --format json 2>/dev/null | grep -o '"snapshots": [0-9]*' | grep -o '[0-9]*$')
+start replay 100 24 "$LT" replay torn.lkt
+expect_screen replay 5 "snapshot 1/$n " "replay of a torn file: opens, on the $n complete snapshots"
+expect_screen replay 1 '^stopped at offset [0-9]+: truncated record' "replay of a torn file: says where it stopped"
+$T send-keys -t replay End
+expect_screen replay 3 "^$HDR  running  snapshot $n/$n " "replay of a torn file: its last complete snapshot, no exit seen"
+$T send-keys -t replay q
+$T kill-session -t replay
+cp "$TMP/demo.lkt" "$TMP/corrupt.lkt"
+printf '\377\377\377\377' | dd of="$TMP/corrupt.lkt" bs=1 seek=200 conv=notrunc 2>/dev/null
+start replay 100 24 "$LT" replay corrupt.lkt
+expect_screen replay 3 'LEAKTOP-EXIT=2' "replay of a corrupt file: exit 2"
+check "replay of a corrupt file: one line, the reader's, with the offset" \
+	sh -c '[ "$(tmux -S "$1" capture-pane -p -t replay | grep -c .)" -eq 2 ] &&
+		tmux -S "$1" capture-pane -p -t replay | grep -q "^leaktop: corrupt.lkt: offset 136: "' sh "$SOCK"
+$T kill-session -t replay
+
+# Round trip: record the demo for 3 s; report and the replay's last
+# snapshot show the leak's known figure, 30 blocks of 4 KiB.
+"$LT" record -q -o "$TMP/rt.lkt" -- "$DEMO" 3 >/dev/null 2>&1
+got=$(sum_frames <("$LT" report "$TMP/rt.lkt" --format folded) leak_request_buffer)
+check "round trip: report of demo 3 s: leak_request_buffer 122880 bytes (got $got)" [ "$got" = 122880 ]
+start replay 100 24 "$LT" replay rt.lkt
+expect_screen replay 5 'snapshot 1/[0-9]+ ' "round trip: replay opens"
+$T send-keys -t replay End
+expect_screen replay 3 '^ +120K +30 .*leak_request_buffer' "round trip: replay's last snapshot, 30 blocks, 120K"
+$T send-keys -t replay q
+$T kill-session -t replay
+# The other run as the base: its stacks are matched by name. At exit the
+# golden demo (2 s) holds 10 blocks fewer than this one (3 s).
+start replay 100 24 "$LT" replay demo.lkt --base rt.lkt
+$T send-keys -t replay End
+expect_screen replay 5 '^ +-40K +-10 .*leak_request_buffer' \
+	"round trip: replay --base another run's recording: the leak's row, -10 blocks, -40K"
+$T send-keys -t replay q
+$T kill-session -t replay
+
 # --- bad input ------------------------------------------------------------------
 start badattach 80 24 "$LT" attach 999999
 expect_screen badattach 3 'LEAKTOP-EXIT=2' "attach to a pid with no probe: exit 2"

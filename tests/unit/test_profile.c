@@ -289,8 +289,60 @@ static void test_drop_snapshots(void)
 	profile_free(p);
 }
 
+/* profile_thin: 10 snapshots at t = 1..10 s, thread snapshots at 0.5, 1.5,
+ * 2.5 and 8.5 s, ticks every 0.5 s. Keeping the newest 4 (seqnos 7-10),
+ * the older six lose every other: 1, 3, 5 stay. */
+static void test_thin(void)
+{
+	struct profile *p = profile_new();
+	struct snap_entry e = { .id = 1, .c = { .live_bytes = 5 } };
+	for (uint64_t i = 1; i <= 10; i++) {
+		struct snapshot s = { .seqno = i, .time_ns = i * 1000000000ull, .n = 1, .e = &e };
+		CHECK_EQ_U64(profile_add_snapshot(p, &s), 0);
+	}
+	static const uint64_t tt[] = { 500, 1500, 2500, 8500 };
+	for (int i = 0; i < 4; i++) {
+		struct thread_snap t = { .seqno = (uint64_t)i + 1, .time_ns = tt[i] * 1000000ull };
+		CHECK_EQ_U64(profile_add_threads(p, &t), 0);
+	}
+	for (uint64_t k = 0; k < 22; k++) {
+		struct lt_tick t = { .time_ns = k * 500000000ull, .live_bytes = k };
+		CHECK_EQ_U64(profile_add_ticks(p, &t, 1), 0);
+	}
+	uint64_t gen = p->generation;
+	CHECK_EQ_U64(profile_thin(p, 4), 3);
+	CHECK_EQ_U64(p->nsnaps, 7);
+	static const uint64_t kept[] = { 1, 3, 5, 7, 8, 9, 10 };
+	for (uint32_t i = 0; i < 7 && i < p->nsnaps; i++)
+		CHECK_EQ_U64(p->snaps[i].seqno, kept[i]);
+	CHECK_EQ_U64(p->snaps_bytes, 7 * sizeof(struct snap_entry));
+	CHECK(p->generation > gen);
+	/* In force at 1, 3, 5 s: the ones of 0.5 and 2.5 s; 1.5 s goes; 8.5 s
+	 * is past the first kept whole (7 s). */
+	CHECK_EQ_U64(p->ntsnaps, 3);
+	CHECK_EQ_U64(p->tsnaps[0].seqno, 1);
+	CHECK_EQ_U64(p->tsnaps[1].seqno, 3);
+	CHECK_EQ_U64(p->tsnaps[2].seqno, 4);
+	/* Ticks before 7 s (k 0-13): the even ones; from 7 s (k 14-21) all. */
+	CHECK_EQ_U64(p->nticks, 7 + 8);
+	CHECK_EQ_U64(p->ticks[6].live_bytes, 12);
+	CHECK_EQ_U64(p->ticks[7].live_bytes, 14);
+	CHECK_EQ_U64(p->ticks[14].live_bytes, 21);
+
+	/* Too few to thin: the oldest and the kept ones are all there is. */
+	CHECK_EQ_U64(profile_thin(p, 5), 0);
+	CHECK_EQ_U64(p->nsnaps, 7);
+	profile_drop_ticks(p, 10);
+	CHECK_EQ_U64(p->nticks, 5);
+	CHECK_EQ_U64(p->ticks[0].live_bytes, 17);
+	profile_drop_ticks(p, 99);
+	CHECK_EQ_U64(p->nticks, 0);
+	profile_free(p);
+}
+
 int main(void)
 {
+	test_thin();
 	test_stacks();
 	test_symbols();
 	test_snapshots();

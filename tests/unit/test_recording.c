@@ -101,9 +101,9 @@ static void put_record(struct bytes_out *o, uint32_t type, const void *payload, 
 static void splice_before_end(struct bytes_out *o, const unsigned char *b, size_t len,
                               uint32_t type, const void *payload, size_t n)
 {
-	size_t ends[64];
-	uint32_t types[64];
-	int k = walk(b, len, ends, types, 64);
+	size_t ends[256];
+	uint32_t types[256];
+	int k = walk(b, len, ends, types, 256);
 	size_t body = ends[k - 2];
 	bytes_out_init(o);
 	bytes_put_mem(o, b, body);
@@ -169,6 +169,73 @@ static void add_ticks(struct profile *p, uint64_t n)
 	}
 }
 
+/* Snapshot seqno as the one before it, but for one stack that moves, one
+ * that leaves every fifth time and one that comes every seventh: what a
+ * DELTA carries. */
+static void add_quiet_snapshot(struct profile *p, uint64_t seqno)
+{
+	const struct snapshot *prev = &p->snaps[p->nsnaps - 1];
+	struct snap_entry e[64];
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < prev->n && n < 63; i++) {
+		e[n] = prev->e[i];
+		if (e[n].id == 1 && seqno % 5 == 0)
+			continue;
+		if (e[n].id == 5)
+			e[n].c.live_bytes += seqno, e[n].c.alloc_calls++;
+		n++;
+	}
+	if (seqno % 7 == 0 && !snapshot_find(prev, 1)) {
+		uint32_t at = n && e[0].id == 0; /* id 1 comes back, in its place */
+		memmove(e + at + 1, e + at, (n - at) * sizeof(*e));
+		e[at] = (struct snap_entry){ .id = 1, .c = { seqno, 1, seqno, seqno, 0 } };
+		n++;
+	}
+	struct snapshot s = *prev;
+	s.seqno = seqno;
+	s.time_ns += 1000000000ull;
+	s.totals.alloc_calls += seqno;
+	s.n = n;
+	s.e = e;
+	CHECK_EQ_U64(profile_add_snapshot(p, &s), 0);
+}
+
+/* A thread snapshot of n threads, one of them ended, and two sites. */
+static void add_threads(struct profile *p, uint64_t seqno, uint32_t n)
+{
+	struct lt_thread t[8] = { { 0 } };
+	struct lt_thread_site sites[2] = { { .stack = 2, .created = n, .ended = 1 },
+		                           { .stack = 4, .created = 1 } };
+	for (uint32_t i = 0; i < n && i < 8; i++) {
+		t[i].tid = (int32_t)(100 + i);
+		t[i].creator_tid = 100;
+		t[i].create_stack = i ? 2 : LT_STACK_NONE;
+		t[i].wait_stack = i % 2 ? 4 : LT_STACK_NONE;
+		t[i].status = i == 1 ? LT_THREAD_ENDED : LT_THREAD_LIVE;
+		t[i].state = i % 2 ? 'S' : 'R';
+		t[i].wait = (uint8_t)(i % 3);
+		t[i].serial = i;
+		t[i].syscall = i % 2 ? 202 : -1;
+		t[i].start_ns = 1700000000000000000ull + i;
+		t[i].end_ns = i == 1 ? 1700000000500000000ull : 0;
+		t[i].wait_ns = i * 1000;
+		t[i].live_bytes = i * 4096;
+		snprintf(t[i].name, sizeof(t[i].name), "worker-%u", i);
+		snprintf(t[i].wchan, sizeof(t[i].wchan), "%s", i % 2 ? "futex_wait_queue" : "");
+	}
+	struct thread_snap s = { .seqno = seqno,
+		                 .time_ns = 1700000000000000000ull + seqno * 1000000000ull,
+		                 .created = n,
+		                 .ended = 1,
+		                 .capture_ns = 12345,
+		                 .reused_live_bytes = 64,
+		                 .n = n,
+		                 .t = t,
+		                 .nsites = 2,
+		                 .sites = sites };
+	CHECK_EQ_U64(profile_add_threads(p, &s), 0);
+}
+
 static struct profile *make_profile(void)
 {
 	struct profile *p = profile_new();
@@ -196,6 +263,32 @@ static int same_snapshot(const struct snapshot *a, const struct snapshot *b)
 	return 1;
 }
 
+static int same_threads(const struct thread_snap *a, const struct thread_snap *b)
+{
+	if (a->seqno != b->seqno || a->time_ns != b->time_ns || a->created != b->created ||
+	    a->ended != b->ended || a->untracked != b->untracked ||
+	    a->capture_ns != b->capture_ns || a->reused_live_bytes != b->reused_live_bytes ||
+	    a->n != b->n || a->nsites != b->nsites)
+		return 0;
+	for (uint32_t i = 0; i < a->n; i++) {
+		const struct lt_thread *x = &a->t[i], *y = &b->t[i];
+		if (x->tid != y->tid || x->creator_tid != y->creator_tid ||
+		    x->create_stack != y->create_stack || x->wait_stack != y->wait_stack ||
+		    x->status != y->status || x->state != y->state || x->wait != y->wait ||
+		    x->serial != y->serial || x->syscall != y->syscall ||
+		    x->start_ns != y->start_ns || x->end_ns != y->end_ns ||
+		    x->wait_ns != y->wait_ns || x->live_bytes != y->live_bytes ||
+		    strcmp(x->name, y->name) || strcmp(x->wchan, y->wchan))
+			return 0;
+	}
+	for (uint32_t i = 0; i < a->nsites; i++)
+		if (a->sites[i].stack != b->sites[i].stack ||
+		    a->sites[i].created != b->sites[i].created ||
+		    a->sites[i].ended != b->sites[i].ended)
+			return 0;
+	return 1;
+}
+
 static int same_stack(const struct profile *a, const struct profile *b, uint32_t id)
 {
 	const struct prof_stack *x = profile_stack(a, id), *y = profile_stack(b, id);
@@ -214,8 +307,11 @@ static int same_sym(const struct frame_sym *x, const struct frame_sym *y)
 static int is_prefix(const struct profile *q, const struct profile *p)
 {
 	if (q->nstack_order > p->nstack_order || q->nsyms > p->nsyms || q->nsnaps > p->nsnaps ||
-	    q->nticks > p->nticks)
+	    q->nticks > p->nticks || q->ntsnaps > p->ntsnaps)
 		return 0;
+	for (uint32_t i = 0; i < q->ntsnaps; i++)
+		if (!same_threads(&q->tsnaps[i], &p->tsnaps[i]))
+			return 0;
 	for (uint32_t i = 0; i < q->nstack_order; i++)
 		if (q->stack_order[i] != p->stack_order[i] || !same_stack(q, p, q->stack_order[i]))
 			return 0;
@@ -239,6 +335,7 @@ static void check_equal(const struct profile *q, const struct profile *p)
 	CHECK_EQ_U64(q->nsyms, p->nsyms);
 	CHECK_EQ_U64(q->nsnaps, p->nsnaps);
 	CHECK_EQ_U64(q->nticks, p->nticks);
+	CHECK_EQ_U64(q->ntsnaps, p->ntsnaps);
 	CHECK_EQ_U64(q->end, p->end);
 	CHECK_EQ_U64(q->end_code, p->end_code);
 	CHECK(is_prefix(q, p));
@@ -248,7 +345,9 @@ static void check_equal(const struct profile *q, const struct profile *p)
 
 /* --- tests --------------------------------------------------------------- */
 
-/* Writes the reference recording in three syncs and returns its profile. */
+#define REF_SNAPS 45
+
+/* Writes the reference recording in several syncs and returns its profile. */
 static struct profile *write_reference(const char *path)
 {
 	struct profile *p = make_profile();
@@ -266,7 +365,18 @@ static struct profile *write_reference(const char *path)
 	add_ticks(p, 10);
 	CHECK_EQ_U64(rec_writer_sync(&w, p, err, sizeof(err)), 0);
 	add_snapshot(p, 4, 20);
+	add_threads(p, 4, 3);
 	add_snapshot(p, 5, 20);
+	CHECK_EQ_U64(rec_writer_sync(&w, p, err, sizeof(err)), 0);
+	/* Quiet snapshots, which go as DELTAs but every REC_FULL_EVERY-th. */
+	for (uint64_t seqno = 6; seqno <= REF_SNAPS; seqno++) {
+		add_quiet_snapshot(p, seqno);
+		if (seqno == 20)
+			add_threads(p, seqno, 5);
+		if (seqno % 4 == 0)
+			CHECK_EQ_U64(rec_writer_sync(&w, p, err, sizeof(err)), 0);
+	}
+	CHECK_EQ_U64(w.snaps_written, REF_SNAPS - 1); /* the last one comes with END */
 	p->end = PROF_SIGNALED;
 	p->end_code = -11; /* any int32 survives */
 	CHECK_EQ_U64(rec_writer_finish(&w, p, err, sizeof(err)), 0);
@@ -282,7 +392,8 @@ static void test_round_trip(const struct profile *p, const char *path)
 	if (rc)
 		fprintf(stderr, "  read: %s\n", err);
 	check_equal(q, p);
-	CHECK_EQ_U64(q->nsnaps, 5);
+	CHECK_EQ_U64(q->nsnaps, REF_SNAPS);
+	CHECK_EQ_U64(q->ntsnaps, 2);
 	CHECK_EQ_U64(q->nstack_order, 20);
 	CHECK_EQ_U64(profile_stack(q, 3)->depth, LT_DEPTH_MAX);
 	CHECK_STR(profile_sym(q, 0x7f0000000000ull + 7 * 0x1000)->func, "func_7");
@@ -403,9 +514,9 @@ static void test_create(void)
  * anywhere else, never -1, and always a prefix of the full profile. */
 static void test_truncation(const struct profile *p, const unsigned char *b, size_t len)
 {
-	size_t ends[64];
-	uint32_t types[64];
-	int n = walk(b, len, ends, types, 64), k = 0, bad = 0;
+	size_t ends[256];
+	uint32_t types[256];
+	int n = walk(b, len, ends, types, 256), k = 0, bad = 0;
 	unsigned long cases = 0;
 	for (size_t cut = 0; cut <= len; cut++, cases++) {
 		while (k < n && ends[k] < cut)
@@ -443,9 +554,9 @@ static int runs_past_end(const unsigned char *c, size_t len, const size_t *ends,
  * grown past the end of the file looks exactly like a torn tail (1). */
 static void test_flips(const struct profile *p, const unsigned char *b, size_t len)
 {
-	size_t ends[64];
-	uint32_t types[64];
-	int n = walk(b, len, ends, types, 64), bad = 0;
+	size_t ends[256];
+	uint32_t types[256];
+	int n = walk(b, len, ends, types, 256), bad = 0;
 	unsigned char *c = malloc(len);
 	unsigned long cases = 0, torn = 0;
 	static const unsigned char masks[] = { 0xff, 1, 2, 4, 8, 16, 32, 64, 128 };
@@ -476,9 +587,9 @@ static void test_header(const unsigned char *b, size_t len)
 	struct profile *q = profile_new();
 
 	memcpy(c, b, len);
-	c[8] = 2;
+	c[8] = 3;
 	CHECK_EQ_U64(rec_read_mem(c, len, q, err, sizeof(err)), (uint64_t)-1);
-	CHECK_STR(err, "recording version 2 needs a newer leaktop (this one reads up to 1)");
+	CHECK_STR(err, "recording version 3 needs a newer leaktop (this one reads up to 2)");
 	CHECK_EQ_U64(q->nsnaps, 0);
 
 	memcpy(c, "GIF89a..", 8);
@@ -566,7 +677,7 @@ static void test_bad_payloads(const unsigned char *b, size_t len)
 		int rc = rec_read_mem(o.p, o.len, q, err, sizeof(err));
 		int ok = cases[i].want ? rc == -1 && strstr(err, cases[i].want) &&
 		                             strncmp(err, "offset ", 7) == 0
-		                       : rc == 0 && q->nsnaps == 5;
+		                       : rc == 0 && q->nsnaps == REF_SNAPS;
 		if (!ok)
 			fprintf(stderr, "  %s: rc %d, %s\n", cases[i].what, rc, err);
 		CHECK(ok);
@@ -604,11 +715,11 @@ static void test_bad_snapshots(const unsigned char *b, size_t len)
 		if (cases[i].want) {
 			CHECK_EQ_U64(rc, (uint64_t)-1);
 			CHECK(strstr(err, cases[i].want) != NULL);
-			CHECK_EQ_U64(q->nsnaps, 5); /* the ones before it stay */
+			CHECK_EQ_U64(q->nsnaps, REF_SNAPS); /* the ones before it stay */
 		} else {
 			CHECK_EQ_U64(rc, 0);
-			CHECK_EQ_U64(q->nsnaps, 6);
-			CHECK_EQ_U64(q->snaps[5].seqno, 77);
+			CHECK_EQ_U64(q->nsnaps, REF_SNAPS + 1);
+			CHECK_EQ_U64(q->snaps[REF_SNAPS].seqno, 77);
 		}
 		if (cases[i].want && !strstr(err, cases[i].want))
 			fprintf(stderr, "  got: %s\n", err);
@@ -627,6 +738,86 @@ static void test_bad_snapshots(const unsigned char *b, size_t len)
 	CHECK(strstr(err, "after the END") != NULL);
 	profile_free(q);
 	bytes_out_fini(&o);
+}
+
+/* The reference file's snapshots: full ones where the writer must write
+ * them (the first, the ones whose every entry moved, and one in every
+ * REC_FULL_EVERY), DELTAs between. */
+static void test_deltas(const unsigned char *b, size_t len)
+{
+	size_t ends[256];
+	uint32_t types[256];
+	int n = walk(b, len, ends, types, 256), full = 0, delta = 0, run = 0, longest = 0;
+	for (int i = 0; i < n; i++) {
+		full += types[i] == REC_SNAPSHOT;
+		delta += types[i] == REC_DELTA;
+		run = types[i] == REC_DELTA ? run + 1 : types[i] == REC_SNAPSHOT ? 0 : run;
+		longest = run > longest ? run : longest;
+	}
+	/* 1-5 change whole; 6-36 are DELTAs, 37 full again, 38-45 DELTAs. */
+	CHECK_EQ_U64(full, 6);
+	CHECK_EQ_U64(delta, REF_SNAPS - 6);
+	CHECK_EQ_U64(longest, REC_FULL_EVERY - 1);
+	CHECK_EQ_U64(bytes_load_u32(b + 8), REC_VERSION);
+
+	/* DELTAs that lie: out of order, an undefined stack, and one with no
+	 * snapshot to apply it to (right after a META). */
+	static const struct {
+		uint32_t ids[2];
+		int after_meta;
+		const char *want;
+	} cases[] = {
+		{ { 1, 7 }, 0, NULL },
+		{ { 7, 7 }, 0, "entry 1: stack id 7 does not follow 7" },
+		{ { 1, 99 }, 0, "entry 1: stack 99 is not defined" },
+		{ { 1, 7 }, 1, "DELTA record: no snapshot before it" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bytes_out pl, o;
+		bytes_out_init(&pl);
+		for (int k = 0; k < 10; k++)
+			bytes_put_u64(&pl, 88);
+		bytes_put_u32(&pl, 2);
+		for (int k = 0; k < 2; k++) {
+			bytes_put_u32(&pl, cases[i].ids[k]);
+			for (int j = 0; j < 5; j++)
+				bytes_put_u64(&pl, k == 0 ? 0 : 9); /* the first leaves */
+		}
+		if (cases[i].after_meta) {
+			bytes_out_init(&o);
+			bytes_put_mem(&o, b, ends[0]); /* file header and META */
+			put_record(&o, REC_DELTA, pl.p, pl.len);
+		} else {
+			splice_before_end(&o, b, len, REC_DELTA, pl.p, pl.len);
+		}
+		struct profile *q = profile_new();
+		int rc = rec_read_mem(o.p, o.len, q, err, sizeof(err));
+		if (cases[i].want) {
+			CHECK_EQ_U64(rc, (uint64_t)-1);
+			CHECK(strstr(err, cases[i].want) != NULL);
+			if (!strstr(err, cases[i].want))
+				fprintf(stderr, "  got: %s\n", err);
+		} else {
+			CHECK_EQ_U64(rc, 0);
+			CHECK_EQ_U64(q->nsnaps, REF_SNAPS + 1);
+			const struct snapshot *a = &q->snaps[REF_SNAPS - 1],
+			                      *d = &q->snaps[REF_SNAPS];
+			/* Stack 1 left, stack 7 got new counts, the rest stayed. */
+			CHECK_EQ_U64(d->seqno, 88);
+			CHECK(snapshot_find(d, 1) == NULL);
+			CHECK(snapshot_find(d, 7) && snapshot_find(d, 7)->c.live_bytes == 9);
+			CHECK_EQ_U64(d->n, a->n - (snapshot_find(a, 1) != NULL) +
+			                       (snapshot_find(a, 7) == NULL));
+			for (uint32_t k = 0; k < a->n; k++)
+				if (a->e[k].id != 1 && a->e[k].id != 7)
+					CHECK(snapshot_find(d, a->e[k].id) &&
+					      !memcmp(&snapshot_find(d, a->e[k].id)->c, &a->e[k].c,
+					              sizeof(a->e[k].c)));
+		}
+		profile_free(q);
+		bytes_out_fini(&pl);
+		bytes_out_fini(&o);
+	}
 }
 
 /* A write that fails half-way (here: the file size limit) leaves no torn
@@ -670,6 +861,85 @@ static void test_write_failure(void)
 	check_equal(q, p);
 	profile_free(q);
 	profile_free(p);
+}
+
+/* --max-size: the file stays under the limit however long the run, keeps
+ * its oldest and its newest quarter of snapshots exactly, and the recorder
+ * that forgets what it wrote holds one snapshot in memory. */
+static void test_limit(void)
+{
+	const char *path = path_in_dir("limit.lkt");
+	struct profile *p = make_profile(), *all = make_profile();
+	struct rec_writer w;
+	const uint64_t max = 16384;
+	uint64_t largest = 0;
+	CHECK_EQ_U64(rec_writer_create(&w, path, err, sizeof(err)), 0);
+	CHECK_EQ_U64(rec_writer_limit(&w, path, max), 0);
+	add_stacks(p, 0, 20);
+	add_stacks(all, 0, 20);
+	add_syms(p, 0, 20);
+	for (uint64_t seqno = 1; seqno <= 600; seqno++) {
+		add_snapshot(p, seqno, 20);
+		add_snapshot(all, seqno, 20);
+		for (uint64_t k = seqno * 2 - 2; k < seqno * 2; k++) {
+			struct lt_tick t = { .time_ns = 1700000000000000000ull + k * 500000000ull,
+				             .live_bytes = k * 64 };
+			CHECK_EQ_U64(profile_add_ticks(p, &t, 1), 0);
+		}
+		if (seqno % 50 == 0)
+			add_threads(p, seqno, 3);
+		int rc = rec_writer_sync(&w, p, err, sizeof(err));
+		CHECK_EQ_U64(rc, 0);
+		if (rc)
+			fprintf(stderr, "  sync %llu: %s\n", (unsigned long long)seqno, err);
+		rec_writer_forget(&w, p);
+		CHECK_EQ_U64(p->nsnaps, 1);
+		CHECK(p->nticks <= 2);
+		struct stat st;
+		CHECK_EQ_U64(stat(path, &st), 0);
+		CHECK_EQ_U64(st.st_size, w.offset);
+		largest = (uint64_t)st.st_size > largest ? (uint64_t)st.st_size : largest;
+	}
+	CHECK(largest <= max + 1024); /* past the limit by one sync at most */
+	CHECK(w.thinned > 300);
+	uint32_t thinned = w.thinned;
+	CHECK_EQ_U64(rec_writer_finish(&w, p, err, sizeof(err)), 0);
+
+	struct stat st;
+	CHECK(stat(path_in_dir("limit.lkt.thin"), &st) < 0 && errno == ENOENT);
+	CHECK_EQ_U64(lstat(path, &st), 0);
+	CHECK_EQ_U64(st.st_mode & 07777, 0600);
+	struct profile *q = profile_new();
+	CHECK_EQ_U64(rec_read_file(path, q, err, sizeof(err)), 0);
+	CHECK_EQ_U64(q->nsnaps, 600 - thinned);
+	CHECK_EQ_U64(q->nstack_order, 20);
+	CHECK_EQ_U64(q->nsyms, 20);
+	CHECK_EQ_U64(q->end, PROF_RUNNING);
+	CHECK(q->nsnaps > 10);
+	/* The oldest and the newest stay; every one kept is exactly as taken. */
+	CHECK_EQ_U64(q->snaps[0].seqno, 1);
+	CHECK_EQ_U64(q->snaps[q->nsnaps - 1].seqno, 600);
+	uint64_t prev = 0;
+	int exact = 1, newest_whole = 1;
+	for (uint32_t i = 0; i < q->nsnaps; i++) {
+		uint64_t seqno = q->snaps[i].seqno;
+		exact &= seqno > prev && same_snapshot(&q->snaps[i], &all->snaps[seqno - 1]);
+		if (i >= q->nsnaps - q->nsnaps / 4)
+			newest_whole &= seqno == prev + 1;
+		prev = seqno;
+	}
+	CHECK(exact);
+	CHECK(newest_whole);
+	/* Thread snapshots and ticks thinned alike, the newest kept. */
+	CHECK(q->ntsnaps >= 1 && q->ntsnaps <= 12);
+	CHECK_EQ_U64(q->tsnaps[q->ntsnaps - 1].seqno, 600);
+	CHECK(q->nticks < 1200 && q->nticks > 20);
+	CHECK_EQ_U64(q->ticks[q->nticks - 1].time_ns, 1700000000000000000ull + 1199 * 500000000ull);
+	printf("limit: %u of 600 snapshots kept in %lld bytes (at most %llu)\n", q->nsnaps,
+	       (long long)st.st_size, (unsigned long long)largest);
+	profile_free(q);
+	profile_free(p);
+	profile_free(all);
 }
 
 /* Strings are cut at 65535 bytes rather than failing the record. */
@@ -718,9 +988,7 @@ static void test_exec_images(void)
 	CHECK(rec_writer_sync(&w, p, err, sizeof(err)) == 0);
 	/* The program exec'd: what the recorder does (cmd_record.c). */
 	CHECK(profile_reset(p) == 0);
-	w.meta_done = 0;
-	w.stacks_done = w.syms_done = w.snaps_done = 0;
-	w.ticks_done = 0;
+	rec_writer_restart(&w);
 	CHECK(profile_set_program(p, "/usr/bin/python3") == 0);
 	CHECK(profile_add_stack(p, 1, fb, 1) == 0);
 	CHECK(profile_add_snapshot(p, &sb) == 0);
@@ -762,7 +1030,9 @@ int main(void)
 	test_header(b, len);
 	test_bad_payloads(b, len);
 	test_bad_snapshots(b, len);
+	test_deltas(b, len);
 	test_write_failure();
+	test_limit();
 	test_long_string();
 	test_exec_images();
 

@@ -120,6 +120,15 @@ $(BUILD)/targets/%: tests/targets/%.cc
 
 targets: $(TARGET_BIN)
 
+# Test tools: pprof_dump decodes and checks what report --format pprof wrote.
+TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(SANFLAGS) -lz
+
+tools: $(TOOL_BIN)
+
 # The viewer, the recorder and the readers built with ASan and UBSan, run
 # through the integration and tmux suites (every hostile file, every key)
 # and the hostile-segment suite. The probe stays the plain one (it cannot carry ASan into other
@@ -129,7 +138,7 @@ asan-suites: SHELL := /bin/bash
 asan-suites: .SHELLFLAGS := -o pipefail -c
 asan-suites: all targets
 	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=address,undefined \
-	    $(ASAN_BUILD)/leaktop
+	    $(ASAN_BUILD)/leaktop tools
 	$(Q)cp $(PROBE_SO) $(ASAN_BUILD)/libleaktop.so
 	$(Q)ln -sfn $(abspath $(BUILD)/targets) $(ASAN_BUILD)/targets
 	$(Q)ln -sfn $(abspath themes) $(ASAN_BUILD)/themes
@@ -142,7 +151,7 @@ asan-suites: all targets
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-integration: all targets
+integration: all targets tools
 	@bash tests/integration/run.sh $(BUILD)
 
 tui: all targets
@@ -151,7 +160,8 @@ tui: all targets
 # `make test`: dependencies, a -Werror build, unit tests, then the viewer and
 # shared/ under ASan+UBSan and the probe under UBSan and valgrind, the
 # integration suite and a short fuzz run. Every stage's output also goes to
-# $(BUILD)/test.log; the last line sums their "N passed, N failed" lines.
+# $(BUILD)/test.log; the last line sums their "N passed, N failed[, N skipped]"
+# lines.
 TEST_LOG = $(BUILD)/test.log
 test: SHELL := /bin/bash
 test: .SHELLFLAGS := -o pipefail -c
@@ -175,8 +185,9 @@ test: deps
 	@echo "== fuzz the recording reader (15 s)"
 	$(Q)bash tests/fuzz/run.sh 15 2>&1 | tail -n 3
 	@echo "fuzz: 1 passed, 0 failed" | tee -a $(TEST_LOG)
-	@awk '/^[a-z_]+: [0-9]+ passed, [0-9]+ failed/ { p += $$2; f += $$4 } \
-	     END { printf "test: %d passed, %d failed\n", p, f; exit f != 0 }' $(TEST_LOG)
+	@awk '/^[a-z_]+: [0-9]+ passed, [0-9]+ failed/ { p += $$2; f += $$4; s += $$6 } \
+	     END { printf "test: %d passed, %d failed, %d skipped\n", p, f, s; exit f != 0 }' \
+	    $(TEST_LOG)
 
 # libFuzzer on the recording reader: FUZZ_SECONDS long (make test runs 15 s).
 FUZZ_SECONDS ?= 300
@@ -212,19 +223,21 @@ install: all
 	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/leaktop/themes/
 
 check-format:
-	@clang-format --dry-run --Werror probe/*.[ch] shared/*.[ch] tui/*.[ch] tests/unit/*.[ch]
+	@clang-format --dry-run --Werror probe/*.[ch] shared/*.[ch] tui/*.[ch] tests/unit/*.[ch] \
+	    tests/tools/*.[ch]
 
 clean:
 	rm -rf $(BUILD)
 
 # --- dependencies ----------------------------------------------------------
 
+# golang-go: only for the tests, which have `go tool pprof` read the pprof export.
 DEBIAN_PKGS = gcc g++ make libdw-dev libelf-dev zlib1g-dev libncurses-dev libunwind8 \
-              tmux valgrind clang
+              tmux valgrind clang golang-go
 
 deps:
 	@bash .ci/deps.sh $(BUILD) $(DEBIAN_PKGS) $(DEPS_EXTRA)
 
-.PHONY: all targets unit integration tui asan-suites test fuzz bench bench-view bench-record demo install check-format clean deps
+.PHONY: all targets tools unit integration tui asan-suites test fuzz bench bench-view bench-record demo install check-format clean deps
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

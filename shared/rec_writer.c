@@ -18,52 +18,25 @@
 #include <zlib.h>
 
 #include "bytes.h"
+#include "outfile.h"
 #include "rec_format.h"
 #include "recording.h"
 
 #define DEFLATE_LEVEL 1
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 int rec_writer_create(struct rec_writer *w, const char *path, char *err, size_t errlen)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
-	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-	int fd = open(path, flags, 0600);
-	if (fd < 0 && errno == EEXIST) {
-		/* Replace only a regular file of ours: a symlink or someone else's
-		 * file in a shared directory is someone's trap, not our old run. */
-		struct stat st;
-		if (lstat(path, &st) < 0)
-			return rec_say(err, errlen, "%s", strerror(errno));
-		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
-			return rec_say(err, errlen, "exists and is not a regular file of ours");
-		if (unlink(path) < 0)
-			return rec_say(err, errlen, "cannot replace: %s", strerror(errno));
-		fd = open(path, flags, 0600);
-	}
+	int fd = outfile_create(path, err, errlen);
 	if (fd < 0)
-		return rec_say(err, errlen, "%s", strerror(errno));
+		return -1;
 
 	unsigned char h[FILE_HEADER];
 	memcpy(h, REC_MAGIC, 8);
 	bytes_store_u32(h + 8, REC_VERSION);
 	bytes_store_u32(h + 12, 0);
-	if (write_all(fd, h, sizeof(h)) < 0) {
+	if (outfile_write(fd, h, sizeof(h)) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(path);
@@ -105,7 +78,7 @@ static int write_record(struct rec_writer *w, uint32_t type, const struct bytes_
 	bytes_store_u32(rec + 12, (uint32_t)crc);
 
 	size_t n = RECORD_HEADER + stored;
-	if (write_all(w->fd, rec, n) < 0) {
+	if (outfile_write(w->fd, rec, n) < 0) {
 		int e = errno;
 		free(rec);
 		if (ftruncate(w->fd, (off_t)w->offset) < 0 ||

@@ -1,22 +1,30 @@
 /* cmd_report.c - `leaktop report`: one snapshot of a recording, or of a
  * running probed process (-p PID, like `top -b -n 1`), as text, folded or
- * json on stdout; its stacks by a metric, or (--sort growth) likeliest leak
- * first, judged on every snapshot up to the one shown. */
+ * json, its stacks by a metric, or (--sort growth) likeliest leak first,
+ * judged on every snapshot up to the one shown; or as a gzipped pprof
+ * profile.proto holding every stack. On stdout, or in a file (-o) created
+ * as recordings are (outfile.h) and removed again if it cannot be written
+ * whole. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "pprof.h"
 #include "report.h"
+#include "shared/outfile.h"
 #include "shared/recording.h"
 #include "source.h"
 #include "xalloc.h"
 
 static const char usage[] =
-    "usage: leaktop report (FILE | -p PID) [--at N|last] [--format text|folded|json]\n"
+    "usage: leaktop report (FILE | -p PID) [--at N|last] [-o FILE]\n"
+    "                      [--format text|folded|json|pprof]\n"
     "                      [--metric live_bytes|live_blocks|alloc_bytes|alloc_calls]\n"
     "                      [--sort growth|live_bytes|live_blocks|alloc_bytes|alloc_calls] [--top "
     "N]\n"
@@ -73,23 +81,30 @@ int cmd_report(int argc, char **argv)
 		{ "top", required_argument, NULL, 't' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "threads", no_argument, NULL, 'T' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts o = { REPORT_TEXT, METRIC_LIVE_BYTES, 0, SORT_METRIC };
-	const char *at = "last";
+	const char *at = "last", *output = NULL;
 	long pid = 0;
-	int c, v, top_set = 0, threads = 0;
+	int c, v, top_set = 0, threads = 0, pprof = 0, shaped = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:o:h", opts, NULL)) != -1) {
+		/* what picks and orders the stacks shown; pprof holds them all */
+		shaped |= c == 'm' || c == 's' || c == 't' || c == 'T';
 		switch (c) {
 		case 'a': at = optarg; break;
 		case 'f':
+			if ((pprof = !strcmp(optarg, "pprof")))
+				break;
 			if ((v = report_parse_format(optarg)) < 0)
-				die("report: unknown format '%s' (text, folded or json)", optarg);
+				die("report: unknown format '%s' (text, folded, json or pprof)",
+				    optarg);
 			o.format = (enum report_format)v;
 			break;
+		case 'o': output = optarg; break;
 		case 'm':
 			if (!strcmp(optarg, "threads")) {
 				threads = 1; /* one folded line a thread group */
@@ -120,6 +135,11 @@ int cmd_report(int argc, char **argv)
 		die("report: give exactly one of FILE or -p PID (see 'leaktop help')");
 	if (optind + 1 < argc)
 		die("report: unexpected argument '%s'", argv[optind + 1]);
+	if (pprof && shaped)
+		die("report: --format pprof holds every stack and all four counts; it takes no "
+		    "--metric, --sort, --top or --threads");
+	if (pprof && !output && isatty(STDOUT_FILENO))
+		die("report: --format pprof is binary; give -o FILE or redirect stdout");
 
 	struct profile *p = profile_new();
 	if (!p)
@@ -145,14 +165,39 @@ int cmd_report(int argc, char **argv)
 		unsigned long n = parse_ulong("--at", at, 1, p->nsnaps);
 		i = (uint32_t)n - 1;
 	}
-	if (threads) {
-		if (report_threads_write(stdout, p, p->snaps[i].time_ns, o.format) < 0)
-			die("report: no thread snapshot at or before snapshot %u", i + 1);
-	} else {
-		report_write(stdout, p, i, &o);
+	if (threads && !profile_threads_at(p, p->snaps[i].time_ns))
+		die("report: no thread snapshot at or before snapshot %u", i + 1);
+
+	FILE *out = stdout;
+	if (output) {
+		char err[256];
+		int fd = outfile_create(output, err, sizeof err);
+		if (fd < 0)
+			die("%s: %s", output, err);
+		if (!(out = fdopen(fd, "w"))) {
+			int e = errno;
+			close(fd);
+			unlink(output);
+			die("%s: %s", output, strerror(e));
+		}
 	}
+	int rc = 0;
+	if (pprof)
+		rc = pprof_write(out, p, i);
+	else if (threads)
+		rc = report_threads_write(out, p, p->snaps[i].time_ns, o.format);
+	else
+		report_write(out, p, i, &o);
 	profile_free(p);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		die("cannot write the report");
+	rc |= fflush(out) != 0 || ferror(out) ? -1 : 0;
+	int e = errno;
+	if (output && fclose(out) != 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc < 0 && output)
+		unlink(output); /* never a half-written file */
+	if (rc < 0)
+		die("cannot write %s: %s", output ? output : "the report", strerror(e));
 	return 0;
 }

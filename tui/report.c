@@ -73,8 +73,7 @@ const char *report_frame_name(const struct profile *p, uint64_t addr, char *buf,
 	return buf;
 }
 
-/* What a stack of no frames means. */
-static const char *empty_stack_name(uint32_t id)
+const char *report_empty_stack_name(uint32_t id)
 {
 	return id == LT_STACK_OVERFLOW ? "[stack table full]" : "[before leaktop started]";
 }
@@ -220,7 +219,7 @@ static void write_text(FILE *f, const struct profile *p, uint32_t i, const struc
 			fprintf(f, "; %s, %s", growth_verdict_name(v[k].g.verdict), a);
 		}
 		fputc('\n', f);
-		report_text_frames(f, p, stk, "    ", empty_stack_name(e->id));
+		report_text_frames(f, p, stk, "    ", report_empty_stack_name(e->id));
 	}
 	free(v);
 }
@@ -250,7 +249,7 @@ static void write_folded(FILE *f, const struct profile *p, uint32_t i, const str
 	for (uint32_t k = 0; k < n; k++) {
 		const struct prof_stack *stk = profile_stack(p, v[k].e->id);
 		if (!stk || !stk->depth)
-			fputs(empty_stack_name(v[k].e->id), f);
+			fputs(report_empty_stack_name(v[k].e->id), f);
 		for (uint32_t d = stk ? stk->depth : 0; d-- > 0;) {
 			/* ';' separates frames: keep it out of names. */
 			for (const char *c =
@@ -347,7 +346,7 @@ static void write_json(FILE *f, const struct profile *p, uint32_t i, const struc
 			report_json_str(f, growth_verdict_name(v[k].g.verdict));
 		}
 		fputs(", \"frames\": ", f);
-		report_json_frames(f, p, stk, empty_stack_name(v[k].e->id));
+		report_json_frames(f, p, stk, report_empty_stack_name(v[k].e->id));
 		fputs("}", f);
 	}
 	fputs("\n ]}\n", f);

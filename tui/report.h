@@ -51,6 +51,10 @@ void report_human_delta(char *buf, size_t n, int64_t bytes);
  * "0xADDR". Written into buf (n bytes); returns buf. */
 const char *report_frame_name(const struct profile *p, uint64_t addr, char *buf, size_t n);
 
+/* What a stack without frames stands for, by its id: "[stack table full]"
+ * or "[before leaktop started]". */
+const char *report_empty_stack_name(uint32_t id);
+
 /* The frames of stk, one a line, each after indent: name and file:line
  * (or module); `empty` on one line when it has none. */
 void report_text_frames(FILE *f, const struct profile *p, const struct prof_stack *stk,

@@ -116,57 +116,6 @@ static void describe(const struct profile *p, uint32_t id, enum group_mode g, ch
 	}
 }
 
-/* --- interned strings ------------------------------------------------------ */
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static void strtab_free(struct rows_strtab *t)
-{
-	for (uint32_t i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->index);
-	memset(t, 0, sizeof *t);
-}
-
-/* The index slot of str, or the empty slot where it would go. */
-static size_t strtab_slot(const struct rows_strtab *t, const char *str)
-{
-	size_t i = hash_str(str) & t->mask;
-	while (t->index[i] && strcmp(t->s[t->index[i] - 1], str))
-		i = (i + 1) & t->mask;
-	return i;
-}
-
-/* The index of str, added when new; the index stays at most half full. */
-static uint32_t strtab_intern(struct rows_strtab *t, const char *str)
-{
-	if (((size_t)t->n + 1) * 2 > (t->index ? t->mask + 1 : 0)) {
-		size_t size = t->index ? 2 * (t->mask + 1) : 1024;
-		free(t->index);
-		t->index = xcalloc(size, sizeof *t->index);
-		t->mask = size - 1;
-		for (uint32_t i = 0; i < t->n; i++)
-			t->index[strtab_slot(t, t->s[i])] = i + 1;
-	}
-	size_t slot = strtab_slot(t, str);
-	if (t->index[slot])
-		return t->index[slot] - 1;
-	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 256;
-		t->s = xrealloc(t->s, t->cap * sizeof *t->s);
-	}
-	t->s[t->n] = xstrdup(str);
-	t->index[slot] = ++t->n;
-	return t->n - 1;
-}
-
 /* --- building -------------------------------------------------------------- */
 
 /* Grows *arr to hold n elements of size sz, zeroing what is new. */
@@ -213,7 +162,7 @@ static void sites_check(struct rows *r, const struct profile *p, enum group_mode
 	if (r->site_prof == p && r->site_resets == p->resets && r->site_group == g)
 		return;
 	if (r->site_prof != p || r->site_resets != p->resets) {
-		strtab_free(&r->strs);
+		strtab_fini(&r->strs);
 		r->ranked = 0;
 		steps_forget(r);
 	}
@@ -653,7 +602,7 @@ const struct row *rows_get(struct rows *r, size_t i)
 
 void rows_free(struct rows *r)
 {
-	strtab_free(&r->strs);
+	strtab_fini(&r->strs);
 	free(r->v);
 	free(r->order);
 	free(r->row_of);

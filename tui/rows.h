@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "growth.h"
+#include "strtab.h"
 #include "shared/profile.h"
 
 #define ROW_SPARK 16 /* samples of history kept per row for its sparkline */
@@ -89,15 +90,6 @@ struct rows_input {
 	char filter[128];
 };
 
-/* The strings rows point to: labels, wheres and group keys, each stored
- * once, for the life of the rows (or until the profile starts over). */
-struct rows_strtab {
-	char **s;
-	uint32_t n, cap;
-	uint32_t *index; /* open addressing: string index + 1, 0 = empty */
-	size_t mask;
-};
-
 /* What a stack is under the current grouping: string indices + 1 (0: not
  * described yet). Stacks never change once known, so neither does this. */
 struct rows_site {
@@ -115,7 +107,8 @@ struct rows {
 	uint32_t *row_of_key; /* per group key: row index + 1 (scratch) */
 	size_t row_of_key_cap;
 
-	struct rows_strtab strs;
+	/* Labels, wheres and group keys, until the profile starts over. */
+	struct strtab strs;
 	uint32_t *rank;  /* per string: its place in strcmp order, for ties */
 	uint32_t ranked; /* strings ranked (ranks are redone when more came) */
 	size_t rank_cap;

@@ -10,7 +10,7 @@ secs=${1:-20}
 cd "$(dirname "$0")/../.."
 out=build/fuzz
 mkdir -p "$out/corpus" "$out/seeds"
-src="shared/profile.c shared/recording.c shared/rec_writer.c shared/bytes.c"
+src="shared/profile.c shared/recording.c shared/rec_writer.c shared/bytes.c shared/outfile.c"
 diff="tui/diff.c tui/report.c tui/blind.c tui/growth.c tui/threads.c tui/xalloc.c"
 CC=${CC:-clang}
 

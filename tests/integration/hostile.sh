@@ -160,7 +160,7 @@ PLANT
 	kill "$spid"
 	rm -f "$seg" "/dev/shm/leaktop.$spid.5a5a5a5a5a5a5a5a"
 else
-	echo "SKIP planted name: needs root to make a file as nobody"
+	skip "planted name: needs root to make a file as nobody"
 fi
 
 stop

@@ -4,6 +4,7 @@
 
 pass=0
 fail=0
+skipped=0
 
 # suite_init ARGNAME "$@": takes the one argument, a build directory, and
 # sets BUILD (absolute), LEAKTOP, PROBE and TMP (a new scratch directory);
@@ -34,6 +35,14 @@ bad()
 {
 	fail=$((fail + 1))
 	echo "FAIL $*"
+}
+
+# skip WHAT: a check that could not run here (a tool is missing); counted
+# apart, never as a pass.
+skip()
+{
+	skipped=$((skipped + 1))
+	echo "SKIP $*"
 }
 
 # check DESCRIPTION COMMAND...: one check, passing when COMMAND succeeds.
@@ -154,7 +163,7 @@ run_target()
 		return 1
 	fi
 	if [ $RC -eq 77 ]; then
-		echo "SKIP $name: $(tail -n 1 "$TMP/$name.bare.out")"
+		skip "$name: $(tail -n 1 "$TMP/$name.bare.out")"
 		return 1
 	fi
 	bare_rc=$RC
@@ -181,9 +190,6 @@ run_target()
 	REC_ERR=$TMP/$name.rec.err
 }
 
-# finish SUITE: keeps TMP when something failed (or KEEP=1), prints the
-# summary line CI reads, last: "SUITE: N passed, N failed", and fails when
-# a check did.
 # The segments this suite's killed programs left in /dev/shm (a probe
 # killed with SIGKILL cannot remove its own): each reserves its whole size
 # in RAM, and a few hundred runs would fill the machine. Only segments made
@@ -198,6 +204,9 @@ remove_left_segments()
 	done
 }
 
+# finish SUITE: keeps TMP when something failed (or KEEP=1), prints the
+# summary line CI reads, last: "SUITE: N passed, N failed, N skipped", and
+# fails when a check did.
 finish()
 {
 	remove_left_segments
@@ -206,6 +215,6 @@ finish()
 	else
 		rm -rf "$TMP"
 	fi
-	echo "$1: $pass passed, $fail failed"
+	echo "$1: $pass passed, $fail failed, $skipped skipped"
 	[ $fail -eq 0 ]
 }

@@ -17,8 +17,9 @@
 #
 # Last, the probe on its own, without the launcher.
 #
-# One line per check, then exactly "integration: N passed, N failed" (CI
-# reads that form); exit 1 on any failure. Outputs and recordings are kept
+# One line per check, then exactly "integration: N passed, N failed, N
+# skipped" (CI reads that form; a skip is a check that could not run here,
+# never a pass); exit 1 on any failure. Outputs and recordings are kept
 # when a check fails, or always with KEEP=1. The helpers are in lib.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -561,6 +562,158 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 	done
 fi
 
+# --- report --format pprof ------------------------------------------------------
+# The export is read back by tests/tools/pprof_dump (a decoder of the tests'
+# own: gzip, wire format, string 0 "", every id non-zero, unique and
+# defined), compared stack by stack with the folded report of each metric,
+# checked for exact figures, and read by go tool pprof when go is installed.
+
+# pprof_vs_folded NAME LKT PB: each sample type of PB, as folded stacks,
+# against `report LKT --format folded --metric` of its metric: the same
+# stacks with the same values. Leaves $TMP/NAME.pf.K for sum_frames.
+pprof_vs_folded()
+{
+	local name=$1 lkt=$2 pb=$3 k=0 m
+	for m in alloc_calls alloc_bytes live_blocks live_bytes; do
+		"$DUMP" --folded $k "$pb" 2>&1 | sort >"$TMP/$name.pf.$k"
+		"$LEAKTOP" report "$lkt" --format folded --metric $m 2>&1 | sort >"$TMP/$name.rf.$k"
+		check "pprof $name: sample type $k has the stacks and values of report --metric $m" \
+			sh -c '[ -s "$1" ] && cmp -s "$1" "$2"' sh "$TMP/$name.pf.$k" "$TMP/$name.rf.$k"
+		k=$((k + 1))
+	done
+}
+
+if [ "$have_leaktop" -eq 1 ]; then
+	DUMP=$BUILD/tools/pprof_dump
+	[ -x "$DUMP" ] || bad "pprof: $DUMP exists (make tools)"
+	g=tests/golden/demo-2s.lkt
+	pb=$TMP/golden.pb.gz
+	"$LEAKTOP" report "$g" --format pprof -o "$pb" 2>"$TMP/pprof.err"
+	rc=$?
+	check "pprof: report --format pprof -o FILE exits 0 (got $rc; $(head -c 160 "$TMP/pprof.err"))" \
+		[ $rc -eq 0 ]
+	mode=$(stat -c %a "$pb" 2>/dev/null)
+	check "pprof: FILE is created mode 600 (got $mode)" [ "$mode" = 600 ]
+	"$DUMP" "$pb" >"$TMP/golden.pprof" 2>"$TMP/golden.pprof.err"
+	rc=$?
+	check "pprof: the decoder reads it whole and every id holds (exit $rc; $(head -c 200 "$TMP/golden.pprof.err"))" \
+		[ $rc -eq 0 ]
+	while read -r want; do
+		check "pprof golden: \"$want\"" grep -qxF -- "$want" "$TMP/golden.pprof"
+	done <<'LINES'
+sample_types alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes
+period_type space/bytes
+time_nanos 1796176529029213405
+duration_nanos 2010481594
+comment program: /work/main/build/targets/demo
+comment pid: 14107
+mapping demo [0x557df129f151, 0x557df129f57b) functions filenames line_numbers
+mapping libc.so.6 [0x7fb2c770224a, 0x7fb2c77e48ed) functions filenames line_numbers
+sample 20 81920 20 81920: leak_request_buffer <- handle_request <- main <- __libc_start_call_main <- __libc_start_main <- _start
+sample 1 2097152 1 2097152: load_config_table <- main <- __libc_start_call_main <- __libc_start_main <- _start
+sample 320 655360 320 655360: cache_store <- main <- __libc_start_call_main <- __libc_start_main <- _start
+sample 1 256 1 256: leak_parked_session <- parked_worker <- start_thread <- __clone3
+LINES
+	# The tables, counted again from the json report: a sample per stack,
+	# a location per address, a function per name and file, a mapping per
+	# module (5, 21, 18 and 2 in the golden file).
+	j=$TMP/golden.all.json
+	"$LEAKTOP" report "$g" --format json --metric alloc_calls >"$j" 2>&1
+	ns=$(grep -c '^  {"id"' "$j")
+	nl=$(grep -o '"addr": "0x[0-9a-f]*"' "$j" | sort -u | wc -l)
+	nf=$(grep -o '"func": "[^"]*", "module": "[^"]*", "file": "[^"]*"' "$j" |
+		sed 's/"module": "[^"]*", //' | sort -u | wc -l)
+	nm=$(grep -o '"module": "[^"]*"' "$j" | sort -u | wc -l)
+	check "pprof golden: 5 samples, 21 locations, 18 functions, 2 mappings, as the json has ($ns, $nl, $nf, $nm)" \
+		sh -c '[ "$1 $2 $3 $4" = "5 21 18 2" ] &&
+			grep -qE "^tables [0-9]+ strings, $1 samples, $2 locations, $3 functions, $4 mappings\$" "$5"' \
+		sh "$ns" "$nl" "$nf" "$nm" "$TMP/golden.pprof"
+	pprof_vs_folded golden "$g" "$pb"
+
+	# Recorded targets whose counts differ between what was allocated and
+	# what is live (run above): exact figures per sample type.
+	for name in malloc realloc; do
+		"$LEAKTOP" report "$TMP/$name.lkt" --format pprof -o "$TMP/$name.pb.gz" 2>/dev/null
+		check "pprof $name: the decoder reads it whole and every id holds" \
+			sh -c '"$1" "$2" >/dev/null' sh "$DUMP" "$TMP/$name.pb.gz"
+		pprof_vs_folded "$name" "$TMP/$name.lkt" "$TMP/$name.pb.gz"
+	done
+	for spec in malloc:leak_malloc_64x100:100:6400:100:6400 malloc:free_malloc_64x100:100:6400:0:0 \
+		realloc:leak_realloc_grow:60:82560:20:81920 realloc:free_realloc_zero:30:3000:0:0; do
+		IFS=: read -r name fn a b c d <<<"$spec"
+		got=$(for k in 0 1 2 3; do sum_frames "$TMP/$name.pf.$k" "$fn"; done | xargs)
+		check "pprof $name: $fn alloc_objects, alloc_space, inuse_objects, inuse_space = $a $b $c $d (got $got)" \
+			[ "$got" = "$a $b $c $d" ]
+	done
+
+	# The decoder's checks can fail: a cut file is refused.
+	head -c 400 "$pb" >"$TMP/cut.pb.gz"
+	"$DUMP" "$TMP/cut.pb.gz" >/dev/null 2>"$TMP/cut.err"
+	check "pprof: the decoder refuses a cut file (exit $?: $(head -c 100 "$TMP/cut.err"))" \
+		grep -q 'not a whole gzip stream' "$TMP/cut.err"
+
+	# Where it goes: stdout when it is not a terminal, byte for byte the
+	# file; never a terminal; -o never through a symlink, an old file of
+	# ours replaced, nothing left on bad input.
+	"$LEAKTOP" report "$g" --format pprof >"$TMP/stdout.pb.gz" 2>/dev/null
+	check "pprof: to a stdout that is no terminal, the same bytes as -o" cmp -s "$pb" "$TMP/stdout.pb.gz"
+	if command -v script >/dev/null; then
+		script -qec "$LEAKTOP report $g --format pprof" /dev/null >"$TMP/tty.out" 2>&1
+		rc=$?
+		check "pprof to a terminal: refused, exit 2 (got $rc), saying to give -o FILE" \
+			sh -c '[ "$1" -eq 2 ] && [ "$(grep -c . "$2")" -eq 1 ] &&
+				grep -q "binary; give -o FILE or redirect stdout" "$2"' sh "$rc" "$TMP/tty.out"
+	else
+		skip "pprof to a terminal: skipped: script(1) is not installed"
+	fi
+	echo "not yours" >"$TMP/victim"
+	ln -s "$TMP/victim" "$TMP/link.pb.gz"
+	expect_usage_error "pprof -o onto a symlink" "$LEAKTOP" report "$g" --format pprof -o "$TMP/link.pb.gz"
+	check "pprof -o onto a symlink: the file it points to is untouched" \
+		sh -c '[ -L "$1" ] && [ "$(cat "$2")" = "not yours" ]' sh "$TMP/link.pb.gz" "$TMP/victim"
+	echo old >"$TMP/old.pb.gz"
+	chmod 644 "$TMP/old.pb.gz"
+	"$LEAKTOP" report "$g" --format pprof -o "$TMP/old.pb.gz" 2>/dev/null
+	check "pprof -o onto an old file of ours: replaced, mode 600 ($(stat -c %a "$TMP/old.pb.gz"))" \
+		sh -c '[ "$(stat -c %a "$1")" = 600 ] && cmp -s "$1" "$2"' sh "$TMP/old.pb.gz" "$pb"
+	expect_usage_error "pprof of a missing file" \
+		"$LEAKTOP" report "$TMP/none.lkt" --format pprof -o "$TMP/none.pb.gz"
+	check "pprof of a missing file: no file left" [ ! -e "$TMP/none.pb.gz" ]
+	expect_usage_error "pprof with --top" "$LEAKTOP" report "$g" --format pprof --top 3 -o "$TMP/top.pb.gz"
+	expect_usage_error "pprof with --metric" \
+		"$LEAKTOP" report "$g" --format pprof --metric alloc_bytes -o "$TMP/top.pb.gz"
+	check "pprof with --top or --metric: no file left" [ ! -e "$TMP/top.pb.gz" ]
+	"$LEAKTOP" report "$g" --format json -o "$TMP/golden.o.json" 2>/dev/null
+	check "report -o FILE with json: what stdout would get" \
+		cmp -s "$TMP/golden.o.json" <("$LEAKTOP" report "$g" --format json)
+
+	# go tool pprof itself, offline, with its caches in TMP.
+	if command -v go >/dev/null; then
+		gohome=$TMP/gohome
+		mkdir -p "$gohome"
+		gopprof()
+		{
+			HOME=$gohome GOCACHE=$gohome/cache GOPATH=$gohome/go GOTOOLCHAIN=local \
+				GOPROXY=off timeout 60 go tool pprof "$@" 2>&1
+		}
+		gopprof -top -unit=B -sample_index=inuse_space "$pb" >"$TMP/gotop.out"
+		rc=$?
+		check "go tool pprof -top reads it (exit $rc; $(grep -m1 -i 'error\|fail' "$TMP/gotop.out"))" [ $rc -eq 0 ]
+		check "go tool pprof -top: leak_request_buffer 81920 B in use, flat and cum" \
+			grep -qE '^ *81920B +[0-9.]+% +[0-9.]+% +81920B +[0-9.]+% +leak_request_buffer$' "$TMP/gotop.out"
+		check "go tool pprof -top: the total in use is the report's, 2838784 B" \
+			grep -q 'Total samples = 2838784B' "$TMP/gotop.out"
+		gopprof -top "$pb" >"$TMP/gotop-default.out"
+		check "go tool pprof: inuse_space is the default sample type" \
+			grep -qx 'Type: inuse_space' "$TMP/gotop-default.out"
+		gopprof -top -sample_index=alloc_objects "$TMP/realloc.pb.gz" >"$TMP/gotop-alloc.out"
+		check "go tool pprof -top -sample_index=alloc_objects: leak_realloc_grow made 60" \
+			grep -qE '^ *60 +[0-9.]+% +[0-9.]+% +60 +[0-9.]+% +leak_realloc_grow$' "$TMP/gotop-alloc.out"
+	else
+		skip "go tool pprof: skipped: go is not installed"
+	fi
+fi
+
 # --- record -p PID: a process that already has the probe -----------------------
 if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 	LD_PRELOAD=$PROBE "$BUILD/targets/demo" 30 >/dev/null &
@@ -583,6 +736,17 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		sh -c '[ "${1:-0}" -ge 2 ] && grep -q "\"state\": \"running\"" "$2"' sh "$snaps" "$TMP/rp.json"
 	got=$(sum_frames <("$LEAKTOP" report "$TMP/rp.lkt" --format folded) leak_request_buffer)
 	check "record -p: the leak is in it ($got bytes)" [ "${got:-0}" -gt 0 ]
+	# report -p PID --format pprof: a fresh snapshot of the running demo;
+	# its leak is a whole number of 4 KiB buffers, one per allocation.
+	"$LEAKTOP" report -p "$dpid" --format pprof -o "$TMP/live.pb.gz" 2>"$TMP/live.pb.err"
+	rc=$?
+	"$BUILD/tools/pprof_dump" --folded 3 "$TMP/live.pb.gz" >"$TMP/live.pf.3" 2>&1 &&
+		"$BUILD/tools/pprof_dump" --folded 0 "$TMP/live.pb.gz" >"$TMP/live.pf.0" 2>&1
+	dumped=$?
+	bytes=$(sum_frames "$TMP/live.pf.3" leak_request_buffer)
+	allocs=$(sum_frames "$TMP/live.pf.0" leak_request_buffer)
+	check "report -p --format pprof: written (exit $rc), read back (exit $dumped), leak_request_buffer $bytes B in use = $allocs x 4096" \
+		[ "$rc" -eq 0 -a "$dumped" -eq 0 -a "${bytes:-0}" -gt 0 -a "${bytes:-0}" -eq $((${allocs:-0} * 4096)) ]
 	kill "$dpid"
 	wait "$dpid" 2>/dev/null
 
@@ -620,7 +784,7 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && [ -r "$PROBE" ]; then
 		sh -c '[ "$(wc -l <"$1")" -eq 1 ] && grep -q "runs untracked" "$1"' sh "$TMP/fullshm.err"
 	check "full /dev/shm: nothing left in it" [ "$(cat "$TMP/fullshm.left" 2>/dev/null)" = 0 ]
 else
-	echo "SKIP full /dev/shm: needs root and unshare"
+	skip "full /dev/shm: needs root and unshare"
 fi
 
 # --- what leaktop cannot see, it says --------------------------------------
@@ -636,7 +800,7 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 	if cc -static -O1 -o "$TMP/static" tests/integration/blind/static.c 2>/dev/null; then
 		blind+=("$TMP/static:is statically linked, so no LD_PRELOAD library can load in it")
 	else
-		echo "SKIP static program: no static libc (libc6-dev's libc.a)"
+		skip "static program: no static libc (libc6-dev's libc.a)"
 	fi
 	if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 		mkdir -p "$BUILD/suid" && chmod 755 "$BUILD/suid"
@@ -644,7 +808,7 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 		chown nobody "$BUILD/suid/malloc" && chmod 4755 "$BUILD/suid/malloc"
 		blind+=("$BUILD/suid/malloc:is set-user-ID, and the dynamic linker ignores LD_PRELOAD for it")
 	else
-		echo "SKIP set-user-ID program: needs root to make one owned by nobody"
+		skip "set-user-ID program: needs root to make one owned by nobody"
 	fi
 	for b in "${blind[@]}"; do
 		prog=${b%%:*}
@@ -690,7 +854,7 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 			sh -c '[ "$1" -eq 0 ] && [ "$2" -eq 0 ] && [ ! -s "$3" ]' sh "$segs" "$rc" "$TMP/secure.err"
 		rm -f "$libdir/$lib"
 	else
-		echo "SKIP AT_SECURE: needs root to install a set-user-ID probe in $libdir"
+		skip "AT_SECURE: needs root to install a set-user-ID probe in $libdir"
 	fi
 	rm -rf "$BUILD/suid"
 fi
@@ -743,7 +907,7 @@ GC
 		sh "$TMP/gc/list.after" "$keep" "$killed"
 	expect_usage_error "list with an unknown option" "$LEAKTOP" list --collect
 else
-	echo "SKIP list --gc: needs root and unshare for a private /dev/shm"
+	skip "list --gc: needs root and unshare for a private /dev/shm"
 fi
 
 finish integration

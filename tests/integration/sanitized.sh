@@ -22,7 +22,8 @@
 # tests/valgrind.supp holds the one
 # known libunwind report.
 #
-# Ends with exactly "sanitized: N passed, N failed"; exit 1 on any failure.
+# Ends with exactly "sanitized: N passed, N failed, N skipped"; exit 1 on any
+# failure.
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init UBSAN_BUILD_DIR "$@"

@@ -6,7 +6,7 @@
 # screen with capture-pane. wait_for polls the screen until a pattern shows
 # (or a deadline passes), so no check depends on a fixed sleep.
 #
-# Ends with exactly "tui: N passed, N failed"; exit 1 on any failure.
+# Ends with exactly "tui: N passed, N failed, N skipped"; exit 1 on any failure.
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init BUILD_DIR "$@"

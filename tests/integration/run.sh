@@ -859,6 +859,43 @@ if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ]; then
 	rm -rf "$BUILD/suid"
 fi
 
+# --- Go: the C side of a cgo program -----------------------------------------
+# The classic cgo leak (C.malloc'ed buffers the Go side never frees) is seen
+# exactly, while the Go runtime's goroutines, timer and signal handling keep
+# working (cgoleak.go checks them and exits non-zero if not), and output
+# and status are those of a bare run. GOCACHE is kept in the build
+# directory: the first build compiles runtime/cgo.
+if [ "$have_leaktop" -eq 1 ] && [ -r "$PROBE" ] && command -v go >/dev/null; then
+	mkdir -p "$BUILD/gocache"
+	if HOME=$TMP GOPATH=$TMP/gopath GOCACHE=$BUILD/gocache GOFLAGS= GO111MODULE=off \
+		go build -o "$TMP/cgoleak" tests/integration/go/cgoleak.go >"$TMP/go.build" 2>&1; then
+		"$TMP/cgoleak" >"$TMP/cgoleak.bare" 2>&1
+		bare_rc=$?
+		"$LEAKTOP" record -q --interval 100 -o "$TMP/cgoleak.lkt" -- "$TMP/cgoleak" >"$TMP/cgoleak.out" 2>&1
+		rc=$?
+		check "go cgo: the program's own checks pass bare and recorded (goroutines, timer, SIGUSR1): $bare_rc, $rc" \
+			[ "$bare_rc" -eq 0 -a "$rc" -eq 0 ]
+		check "go cgo: output as bare" cmp -s "$TMP/cgoleak.out" "$TMP/cgoleak.bare"
+		"$LEAKTOP" report "$TMP/cgoleak.lkt" --format folded >"$TMP/cgoleak.bytes"
+		"$LEAKTOP" report "$TMP/cgoleak.lkt" --format folded --metric live_blocks >"$TMP/cgoleak.blocks"
+		# cgo names the C wrapper _cgo_<hash>_Cfunc_leak_request.
+		cfunc() { awk -v f="_Cfunc_$2" 'index($0, f) { s += $NF } END { print s + 0 }' "$1"; }
+		got=$(cfunc "$TMP/cgoleak.bytes" leak_request)
+		check "go cgo: the leak is seen exactly: 409600 bytes (got $got)" [ "$got" = 409600 ]
+		got=$(cfunc "$TMP/cgoleak.blocks" leak_request)
+		check "go cgo: ... in 100 blocks (got $got)" [ "$got" = 100 ]
+		"$LEAKTOP" report "$TMP/cgoleak.lkt" --format folded --metric alloc_calls >"$TMP/cgoleak.calls"
+		got=$(cfunc "$TMP/cgoleak.calls" _Cmalloc)
+		check "go cgo: C.malloc (_Cfunc__Cmalloc) allocated 100 times (got $got)" [ "$got" = 100 ]
+		got=$(cfunc "$TMP/cgoleak.bytes" _Cmalloc)
+		check "go cgo: ... and, each freed with C.free, none is live (got $got bytes)" [ "$got" = 0 ]
+	else
+		bad "go cgo: cgoleak.go builds ($(tail -n 3 "$TMP/go.build" | tr '\n' ' '))"
+	fi
+else
+	skip "go cgo: go is not installed (make deps installs golang-go)"
+fi
+
 # list --gc, in a private /dev/shm (root only) so that no other run's
 # segments are touched: two probed demos, one killed with SIGKILL (its
 # segment stays behind), and spoiled segments (as from an older leaktop)

@@ -43,15 +43,27 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Takes the publisher's lock: as long as it takes when patient; else (the
+ * final snapshot, at exit) for up to a second, so that exit never hangs on
+ * a publisher that cannot finish (a signal handler that calls exit on the
+ * publisher's own thread), yet waits out one that is merely slow: a capture
+ * of thread stacks takes up to 20 ms, and more on a loaded machine, and a
+ * final snapshot given up leaves a stale one as the last word. */
 static int take_busy(int patient)
 {
-	for (int i = 0;; i++) {
+	uint64_t deadline = 0;
+	for (;;) {
 		int expect = 0;
 		if (atomic_compare_exchange_weak_explicit(&busy, &expect, 1, memory_order_acquire,
 		                                          memory_order_relaxed))
 			return 0; /* acquire pairs with the release in give_busy() */
-		if (!patient && i > 2000)
-			return -1;
+		if (!patient) {
+			uint64_t t = now_ns(CLOCK_MONOTONIC);
+			if (!deadline)
+				deadline = t + 1000000000ull;
+			else if (t > deadline)
+				return -1;
+		}
 		sched_yield();
 	}
 }

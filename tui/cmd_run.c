@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "blind.h"
+#include "shared/outfile.h"
 #include "cmd.h"
 #include "launch.h"
 #include "ui.h"
@@ -106,17 +107,15 @@ static int run_or_attach(int argc, char **argv, int attach)
 	char path[PATH_MAX], err[512];
 	if (out) {
 		snprintf(path, sizeof path, "%s", out);
-		lo.stdio_fd =
-		    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	} else {
 		char base[PATH_MAX];
 		snprintf(base, sizeof base, "%s", prog[0]);
 		snprintf(path, sizeof path, "leaktop.%s.%d.log", basename(base), (int)getpid());
-		lo.stdio_fd =
-		    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	}
+	/* 0600, never through a symlink, nobody else's file replaced. */
+	lo.stdio_fd = outfile_create(path, err, sizeof err);
 	if (lo.stdio_fd < 0)
-		die("%s: %s", path, strerror(errno));
+		die("%s: %s", path, err);
 	/* A program the probe cannot load in would show an empty view, which
 	 * reads as "no leaks": say why instead. */
 	char why[256];

@@ -56,14 +56,16 @@ struct recorder_run {
 	int attached;
 };
 
-/* Creates the file, with its size limit. */
-static void create_or_die(struct recorder_run *r)
+/* Creates the file, with its size limit. 0, or -1 with a message in err. */
+static int create_file(struct recorder_run *r, char *err, size_t errlen)
 {
-	char err[256];
-	if (rec_writer_create(&r->w, r->path, err, sizeof err) < 0)
-		die("%s: %s", r->path, err);
-	if (rec_writer_limit(&r->w, r->path, r->max_size) < 0)
-		die("out of memory");
+	if (rec_writer_create(&r->w, r->path, err, errlen) < 0)
+		return -1;
+	if (rec_writer_limit(&r->w, r->path, r->max_size) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /* Writes what is new, and forgets it but for the newest snapshot. */
@@ -162,7 +164,8 @@ static int record_pid(pid_t pid, const char *out, uint64_t max_size, int quiet)
 		snprintf(path, sizeof path, "leaktop.%s.%d.lkt", basename(base), (int)pid);
 	}
 	r.path = path;
-	create_or_die(&r);
+	if (create_file(&r, err, sizeof err) < 0)
+		die("%s: %s", path, err);
 	r.prof = profile_new();
 	if (!r.prof)
 		die("out of memory");
@@ -272,10 +275,9 @@ int cmd_record(int argc, char **argv)
 		snprintf(path, sizeof path, "leaktop.%s.%d.lkt", basename(base), (int)l.pid);
 	}
 	r.path = path;
-	if (rec_writer_create(&r.w, path, err, sizeof err) < 0 ||
-	    rec_writer_limit(&r.w, path, r.max_size) < 0) {
+	if (create_file(&r, err, sizeof err) < 0) {
 		launch_abort(&l);
-		die("%s: %s", path, r.w.fd < 0 ? err : "out of memory");
+		die("%s: %s", path, err);
 	}
 	r.prof = profile_new();
 	if (!r.prof)

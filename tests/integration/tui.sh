@@ -607,6 +607,19 @@ rc=$?
 check "run without a terminal: exit 2 and one line (got $rc)" \
 	sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ]' sh "$rc" "$TMP/notty.err"
 
+# --- a program with its own malloc: the footer says why the table is empty ---
+# (tests/integration/blind/own_malloc.c; run.sh checks record and report.)
+if cc -O1 -o "$TMP/own_malloc" tests/integration/blind/own_malloc.c; then
+	start own 120 24 "$LT" run -- "$TMP/own_malloc"
+	expect_screen own 5 "no allocations seen: $TMP/own_malloc defines its own malloc" \
+		"own malloc: the footer says why no allocation is seen"
+	expect_screen own 1 'exited 0' "own malloc: ... with the program's exit in the header"
+	$T send-keys -t own q
+	expect_screen own 3 'LEAKTOP-EXIT=0' "own malloc: q exits 0"
+else
+	bad "own_malloc.c builds"
+fi
+
 $T kill-server 2>/dev/null
 rm -f "$TMP"/leaktop.*.log
 finish tui

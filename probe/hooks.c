@@ -49,6 +49,8 @@ static struct {
 	int (*execvp)(const char *, char *const[]);
 	int (*execvpe)(const char *, char *const[], char *const[]);
 	int (*fexecve)(int, char *const[], char *const[]);
+	pid_t (*fork)(void);
+	pid_t (*_Fork)(void); /* glibc 2.34 and later */
 	int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
 	                       void (*)(void), void (*)(void), void *);
 	int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
@@ -116,6 +118,8 @@ static void resolve(void)
 	RESOLVE(execvp);
 	RESOLVE(execvpe);
 	RESOLVE(fexecve);
+	RESOLVE(fork);
+	RESOLVE(_Fork);
 	RESOLVE(pthread_create);
 	RESOLVE(sigaction);
 	RESOLVE(signal);
@@ -134,6 +138,11 @@ static inline int ready(void)
 
 /* --- the malloc family --------------------------------------------------- */
 
+/* The guard's value while a hook is inside the real allocator, which may
+ * then hold one of glibc's malloc locks (see fork below). Two stores to a
+ * line the hook already wrote. */
+#define IN_ALLOCATOR 2
+
 /* Evaluates expr into p and records p as an allocation of n. */
 #define TRACKED_ALLOC(p, expr, n)                     \
 	do {                                          \
@@ -141,7 +150,9 @@ static inline int ready(void)
 			return (expr);                \
 		probe_guard = 1;                      \
 		int on_ = probe_enter();              \
+		probe_guard = IN_ALLOCATOR;           \
 		p = (expr);                           \
+		probe_guard = 1;                      \
 		if (on_ && p) {                       \
 			int e_ = errno;               \
 			record_alloc(p, (n), CALLER); \
@@ -188,6 +199,7 @@ EXPORT void free(void *p)
 	int e = errno;
 	if (probe_enter())
 		record_free(p);
+	probe_guard = IN_ALLOCATOR;
 	real.free(p);
 	errno = e;
 	probe_guard = 0;
@@ -207,7 +219,9 @@ static void *tracked_realloc(void *p, size_t n, size_t m, int is_array, const vo
 	if (!probe_enter())
 		return is_array ? real.reallocarray(p, n, m) : real.realloc(p, n);
 	int known = p ? record_take(p, &b) == 0 : 0;
+	probe_guard = IN_ALLOCATOR;
 	q = is_array ? real.reallocarray(p, n, m) : real.realloc(p, n);
+	probe_guard = 1;
 	int e = errno;
 	if (!q && p && bytes) { /* failed: p lives on unchanged */
 		if (known)
@@ -278,7 +292,9 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		return real.posix_memalign(out, align, n);
 	probe_guard = 1;
 	int on = probe_enter();
+	probe_guard = IN_ALLOCATOR;
 	int r = real.posix_memalign(out, align, n);
+	probe_guard = 1;
 	if (on && r == 0) {
 		int e = errno;
 		record_alloc(*out, n, CALLER);
@@ -410,6 +426,32 @@ EXPORT int execle(const char *path, const char *arg, ...)
 	char *const *envp;
 	COLLECT_ARGS(arg, argv, envp = va_arg(ap_, char *const *));
 	return execve(path, argv, envp);
+}
+
+/* --- fork ---------------------------------------------------------------- */
+
+/* glibc's fork takes no malloc lock in a process of one thread, so that a
+ * signal handler that interrupted malloc may fork (glibc tests this). The
+ * publisher makes every probed process multi-threaded to glibc, whose fork
+ * would then wait forever for the lock that the code under the handler
+ * holds. So when that can be the case (this thread is inside the real
+ * allocator and the program has no other thread), the fork goes to _Fork,
+ * which takes no lock either. Unlike glibc's, it runs no pthread_atfork
+ * handlers. Any other fork is glibc's, unchanged. */
+EXPORT pid_t fork(void)
+{
+	ready();
+	if (probe_guard == IN_ALLOCATOR && real._Fork && probe_program_alone()) {
+		pid_t pid = real._Fork();
+		if (pid == 0)
+			probe_fork_child();
+		return pid;
+	}
+	if (!real.fork) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real.fork();
 }
 
 /* --- threads and signals ------------------------------------------------ */

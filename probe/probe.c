@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../shared/procstat.h"
 #include "publish.h"
 #include "recorder.h"
 #include "threads.h"
@@ -102,6 +103,20 @@ static void after_fork_child(void)
 {
 	atomic_store(&rec.phase, PHASE_OFF);
 	rec.seg = NULL;
+}
+
+void probe_fork_child(void)
+{
+	after_fork_child();
+}
+
+int probe_program_alone(void)
+{
+	struct procstat ps;
+	/* The publisher runs in the process that made the segment (unless
+	 * it failed to start, when a program of two threads counts as one). */
+	long ours = probe_owns_segment() ? 1 : 0;
+	return procstat_read(0, &ps) == 0 && ps.num_threads <= 1 + ours;
 }
 
 /* Removes this library from LD_PRELOAD in place (no allocation). */

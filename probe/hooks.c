@@ -24,6 +24,7 @@
 #include "probe.h"
 #include "recorder.h"
 #include "threads.h"
+#include "unwind.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define CALLER __builtin_return_address(0)
@@ -56,6 +57,7 @@ static struct {
 	int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	sighandler_t (*signal)(int, sighandler_t);
+	int (*sigaltstack)(const stack_t *, stack_t *);
 } real;
 
 /* --- bootstrap ------------------------------------------------------------ */
@@ -123,6 +125,7 @@ static void resolve(void)
 	RESOLVE(pthread_create);
 	RESOLVE(sigaction);
 	RESOLVE(signal);
+	RESOLVE(sigaltstack);
 	real.libc_start_main =
 	    (__typeof__(real.libc_start_main))dlsym(RTLD_NEXT, "__libc_start_main");
 	resolving = 0;
@@ -483,6 +486,21 @@ EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	ready();
 	threads_signal_taken(sig);
 	return real.signal(sig, handler);
+}
+
+/* The alternate stack a handler may run on: a capture there checks the
+ * room it has (unwind.c). */
+EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	ready();
+	if (!real.sigaltstack) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int r = real.sigaltstack(ss, old);
+	if (r == 0 && ss)
+		unwind_altstack(ss);
+	return r;
 }
 
 int probe_real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)

@@ -156,6 +156,7 @@ __attribute__((constructor)) static void probe_start(void)
 		after_fork_child();
 	if (probe_enter()) {
 		unwind_init();
+		unwind_thread_start();
 		threads_init(probe_real_sigaction);
 		pthread_atfork(NULL, NULL, after_fork_child);
 		const char *follow = secure_getenv("LEAKTOP_FOLLOW_EXEC");

@@ -146,7 +146,7 @@ $(STRESS)/nocfi: $(STRESS)/libnocfi.so
 $(STRESS)/nocfi: STRESS_LDLIBS = -L$(STRESS) -lnocfi -Wl,-rpath,'$$ORIGIN'
 $(STRESS)/exit_late: $(STRESS)/liblate.so
 $(STRESS)/exit_late: STRESS_LDLIBS = -L$(STRESS) -llate -Wl,-rpath,'$$ORIGIN'
-$(STRESS)/dlopen_loop: $(STRESS)/libplug_a.so $(STRESS)/libplug_b.so
+$(STRESS)/dlopen_loop $(STRESS)/dl_iterate: $(STRESS)/libplug_a.so $(STRESS)/libplug_b.so
 
 $(STRESS)/%: tests/stress/%.c tests/stress/stress.h
 	@mkdir -p $(@D)

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -58,6 +59,7 @@ static struct {
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	sighandler_t (*signal)(int, sighandler_t);
 	int (*sigaltstack)(const stack_t *, stack_t *);
+	int (*dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 } real;
 
 /* --- bootstrap ------------------------------------------------------------ */
@@ -126,6 +128,7 @@ static void resolve(void)
 	RESOLVE(sigaction);
 	RESOLVE(signal);
 	RESOLVE(sigaltstack);
+	RESOLVE(dl_iterate_phdr);
 	real.libc_start_main =
 	    (__typeof__(real.libc_start_main))dlsym(RTLD_NEXT, "__libc_start_main");
 	resolving = 0;
@@ -507,6 +510,25 @@ int probe_real_sigaction(int sig, const struct sigaction *act, struct sigaction 
 {
 	ready();
 	return real.sigaction(sig, act, old);
+}
+
+/* --- the dynamic loader -------------------------------------------------- */
+
+/* glibc runs the callback with the loader's lock held, which libunwind
+ * takes after a lock of its own: a capture inside the callback (the
+ * program allocating there, or asked for its stack) would take the two in
+ * the other order. The thread says where it is; captures there keep the
+ * allocating frame alone (unwind.c). dlopen and dlclose hold that lock
+ * only for a few stores, and are not hooked: dlopen looks at its caller. */
+EXPORT int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
+{
+	ready();
+	if (!real.dl_iterate_phdr)
+		return 0;
+	unwind_loader_lock(1);
+	int r = real.dl_iterate_phdr(cb, data);
+	unwind_loader_lock(-1);
+	return r;
 }
 
 /* --- exit ---------------------------------------------------------------- */

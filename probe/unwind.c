@@ -17,7 +17,16 @@
  * its alternate stack's (the program sets it through a hook), and a
  * capture with too little room below it records the allocating frame
  * alone, the return address it was given. On a stack the probe does not
- * know (a coroutine's), it trusts the program. */
+ * know (a coroutine's), it trusts the program.
+ *
+ * Nor does a capture run while its thread holds the dynamic loader's lock,
+ * as a dl_iterate_phdr callback does. libunwind takes a mutex of its own,
+ * its cache's, and then, to find a frame's unwind tables, the loader's
+ * lock (dl_iterate_phdr): a thread that took them the other way round
+ * would deadlock against it. Its cache is global in a libunwind built
+ * without per-thread support, as Debian's is. Turning the cache off is no
+ * way out: libunwind then keeps nothing, and every capture walks the
+ * loader's list for every frame. */
 #define _GNU_SOURCE
 #include "unwind.h"
 
@@ -40,6 +49,8 @@ static backtrace_fn bt;
 /* This thread's stack and its alternate signal stack, [lo, hi); 0 and 0
  * while unknown or unset. */
 static __thread uintptr_t stack_lo, stack_hi, alt_lo, alt_hi;
+/* How deep this thread is in dl_iterate_phdr: captures wait for 0. */
+static __thread int in_loader;
 static uintptr_t self_lo, self_hi; /* the probe's own text */
 static int self_is_module; /* the probe is a library of its own, not linked into the program */
 
@@ -92,6 +103,11 @@ void unwind_thread_start(void)
 	pthread_attr_destroy(&a);
 }
 
+void unwind_loader_lock(int delta)
+{
+	in_loader += delta;
+}
+
 void unwind_altstack(const stack_t *ss)
 {
 	if (ss->ss_flags & SS_DISABLE) {
@@ -102,9 +118,12 @@ void unwind_altstack(const stack_t *ss)
 	}
 }
 
-/* Whether need bytes are left below sp on the stack sp is on. */
+/* Whether a capture may run: the loader's lock not held, and need bytes
+ * left below sp on the stack sp is on. */
 static int room_for(uintptr_t sp, uintptr_t need)
 {
+	if (in_loader)
+		return 0;
 	if (sp - alt_lo < alt_hi - alt_lo) /* on the alternate stack */
 		return sp - alt_lo >= need;
 	if (sp - stack_lo < stack_hi - stack_lo)

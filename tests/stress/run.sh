@@ -209,6 +209,7 @@ stress_case exit_late preload,record "$S/exit_late"
 # --- code the unwinder finds hard ----------------------------------------------
 
 stress_case dlopen_loop preload,record "$S/dlopen_loop" "$(size 300 3000)"
+stress_case dl_iterate preload,record "$S/dl_iterate" "$(size 300 1000)"
 stress_case nocfi preload,record "$S/nocfi" "$(size 5000 50000)"
 stress_case longjmp preload,record "$S/longjmp" "$(size 1000 3000)"
 stress_case exceptions preload,record "$S/exceptions" "$(size 1000 10000)"

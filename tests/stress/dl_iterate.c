@@ -99,14 +99,8 @@ static void *walker(void *arg)
 int main(int argc, char **argv)
 {
 	rounds = arg_count(argc, argv, 1, 2000);
-	char self[4000];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n <= 0)
-		die("readlink /proc/self/exe");
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	snprintf(libs[0], sizeof libs[0], "%s/libplug_a.so", self);
-	snprintf(libs[1], sizeof libs[1], "%s/libplug_b.so", self);
+	beside_self(libs[0], sizeof libs[0], "libplug_a.so");
+	beside_self(libs[1], sizeof libs[1], "libplug_b.so");
 
 	pthread_t t[THREADS];
 	for (int i = 0; i < THREADS; i++)

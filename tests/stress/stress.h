@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static int stress_failures;
@@ -47,6 +48,19 @@ static inline int stress_done(void)
 {
 	fflush(stdout);
 	return stress_failures ? 1 : 0;
+}
+
+/* The path of the file name in the directory this program is in. */
+static inline void beside_self(char *out, size_t size, const char *name)
+{
+	ssize_t n = readlink("/proc/self/exe", out, size);
+	if (n <= 0 || (size_t)n >= size)
+		die("readlink /proc/self/exe");
+	while (n > 0 && out[n - 1] != '/')
+		n--;
+	if ((size_t)n + strlen(name) >= size)
+		die("path too long: %.*s%s", (int)n, out, name);
+	strcpy(out + n, name);
 }
 
 /* An argument as a positive count, or def when absent. */

@@ -3,6 +3,7 @@
 #   make            build build/leaktop and build/libleaktop.so
 #   make demo       install what is missing, build, run the demo
 #   make test       install what is missing, build with -Werror, run every test
+#   make stress     the probe under stress: forks, signals, threads, real programs
 #   make bench      benchmarks against bare runs and heaptrack (tests/bench)
 #   make bench-view the live view's CPU, first frame and RSS on 50,000 stacks
 #   make bench-record  the size of a ten-minute recording of the demo
@@ -129,6 +130,46 @@ $(BUILD)/tools/%: tests/tools/%.c
 
 tools: $(TOOL_BIN)
 
+# The stress programs (tests/stress): self-checking, built -O0 like the
+# targets; lib*.c are libraries some of them load or link. libnocfi.so has
+# no unwind tables, no frame pointer and no debug info: that is its point.
+STRESS = $(BUILD)/stress
+STRESS_WARN = -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+STRESS_LIB_SRC := $(wildcard tests/stress/lib*.c)
+STRESS_LIBS := $(STRESS_LIB_SRC:tests/stress/%.c=$(STRESS)/%.so)
+STRESS_BIN := $(patsubst tests/stress/%.c,$(STRESS)/%,$(filter-out $(STRESS_LIB_SRC),\
+                $(wildcard tests/stress/*.c))) \
+              $(patsubst tests/stress/%.cc,$(STRESS)/%,$(wildcard tests/stress/*.cc))
+
+$(STRESS)/lib%.so: tests/stress/lib%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  STRESS  $@")
+	$(Q)$(CC) -std=gnu11 -O0 -g $(STRESS_WARN) -fPIC -shared -o $@ $<
+
+$(STRESS)/libnocfi.so: tests/stress/libnocfi.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  STRESS  $@")
+	$(Q)$(CC) -std=gnu11 -O2 $(STRESS_WARN) -fPIC -shared -fomit-frame-pointer \
+	    -fno-asynchronous-unwind-tables -fno-unwind-tables -o $@ $<
+
+$(STRESS)/nocfi: $(STRESS)/libnocfi.so
+$(STRESS)/nocfi: STRESS_LDLIBS = -L$(STRESS) -lnocfi -Wl,-rpath,'$$ORIGIN'
+$(STRESS)/exit_late: $(STRESS)/liblate.so
+$(STRESS)/exit_late: STRESS_LDLIBS = -L$(STRESS) -llate -Wl,-rpath,'$$ORIGIN'
+$(STRESS)/dlopen_loop $(STRESS)/dl_iterate: $(STRESS)/libplug_a.so $(STRESS)/libplug_b.so
+
+$(STRESS)/%: tests/stress/%.c tests/stress/stress.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  STRESS  $@")
+	$(Q)$(CC) -std=gnu11 -O0 -g $(STRESS_WARN) -o $@ $< $(STRESS_LDLIBS) -lpthread -ldl
+
+$(STRESS)/%: tests/stress/%.cc
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  STRESS  $@")
+	$(Q)$(CXX) -std=gnu++17 -O0 -g $(STRESS_WARN) -o $@ $< $(STRESS_LDLIBS) -lpthread
+
+stress-targets: $(STRESS_BIN) $(STRESS_LIBS)
+
 # The viewer, the recorder and the readers built with ASan and UBSan, run
 # through the integration and tmux suites (every hostile file, every key)
 # and the hostile-segment suite. The probe stays the plain one (it cannot carry ASan into other
@@ -157,6 +198,15 @@ integration: all targets tools
 tui: all targets
 	@bash tests/integration/tui.sh $(BUILD)
 
+# The stress suite (tests/stress/run.sh): `make stress` runs all of it,
+# `make test` the fast subset (stress-fast).
+stress: deps
+	$(Q)$(MAKE) --no-print-directory all stress-targets
+	@bash tests/stress/run.sh $(BUILD)
+
+stress-fast: all stress-targets
+	@bash tests/stress/run.sh $(BUILD) --fast
+
 # `make test`: dependencies, a -Werror build, unit tests, then the viewer and
 # shared/ under ASan+UBSan and the probe under UBSan and valgrind, the
 # integration suite and a short fuzz run. Every stage's output also goes to
@@ -179,6 +229,8 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 tui | tee -a $(TEST_LOG)
 	@echo "== leaktop itself under ASan/UBSan: integration and the live view again"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 asan-suites | tee -a $(TEST_LOG)
+	@echo "== stress, the fast subset: forks, signals, threads, real programs"
+	$(Q)$(MAKE) --no-print-directory WERROR=1 stress-fast | tee -a $(TEST_LOG)
 	@echo "== probe under UBSan and valgrind"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
 	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan | tee -a $(TEST_LOG)
@@ -233,11 +285,12 @@ clean:
 
 # golang-go: only for the tests, which have `go tool pprof` read the pprof export.
 DEBIAN_PKGS = gcc g++ make libdw-dev libelf-dev zlib1g-dev libncurses-dev libunwind8 \
-              tmux valgrind clang golang-go
+              tmux valgrind clang golang-go git python3 sqlite3
 
 deps:
 	@bash .ci/deps.sh $(BUILD) $(DEBIAN_PKGS) $(DEPS_EXTRA)
 
-.PHONY: all targets tools unit integration tui asan-suites test fuzz bench bench-view bench-record demo install check-format clean deps
+.PHONY: all targets tools stress-targets unit integration tui stress stress-fast asan-suites test \
+        fuzz bench bench-view bench-record demo install check-format clean deps
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include "probe.h"
 #include "recorder.h"
 #include "threads.h"
+#include "unwind.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define CALLER __builtin_return_address(0)
@@ -49,11 +51,15 @@ static struct {
 	int (*execvp)(const char *, char *const[]);
 	int (*execvpe)(const char *, char *const[], char *const[]);
 	int (*fexecve)(int, char *const[], char *const[]);
+	pid_t (*fork)(void);
+	pid_t (*_Fork)(void); /* glibc 2.34 and later */
 	int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
 	                       void (*)(void), void (*)(void), void *);
 	int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	sighandler_t (*signal)(int, sighandler_t);
+	int (*sigaltstack)(const stack_t *, stack_t *);
+	int (*dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 } real;
 
 /* --- bootstrap ------------------------------------------------------------ */
@@ -116,9 +122,13 @@ static void resolve(void)
 	RESOLVE(execvp);
 	RESOLVE(execvpe);
 	RESOLVE(fexecve);
+	RESOLVE(fork);
+	RESOLVE(_Fork);
 	RESOLVE(pthread_create);
 	RESOLVE(sigaction);
 	RESOLVE(signal);
+	RESOLVE(sigaltstack);
+	RESOLVE(dl_iterate_phdr);
 	real.libc_start_main =
 	    (__typeof__(real.libc_start_main))dlsym(RTLD_NEXT, "__libc_start_main");
 	resolving = 0;
@@ -134,6 +144,11 @@ static inline int ready(void)
 
 /* --- the malloc family --------------------------------------------------- */
 
+/* The guard's value while a hook is inside the real allocator, which may
+ * then hold one of glibc's malloc locks (see fork below). Two stores to a
+ * line the hook already wrote. */
+#define IN_ALLOCATOR 2
+
 /* Evaluates expr into p and records p as an allocation of n. */
 #define TRACKED_ALLOC(p, expr, n)                     \
 	do {                                          \
@@ -141,7 +156,9 @@ static inline int ready(void)
 			return (expr);                \
 		probe_guard = 1;                      \
 		int on_ = probe_enter();              \
+		probe_guard = IN_ALLOCATOR;           \
 		p = (expr);                           \
+		probe_guard = 1;                      \
 		if (on_ && p) {                       \
 			int e_ = errno;               \
 			record_alloc(p, (n), CALLER); \
@@ -188,6 +205,7 @@ EXPORT void free(void *p)
 	int e = errno;
 	if (probe_enter())
 		record_free(p);
+	probe_guard = IN_ALLOCATOR;
 	real.free(p);
 	errno = e;
 	probe_guard = 0;
@@ -207,7 +225,9 @@ static void *tracked_realloc(void *p, size_t n, size_t m, int is_array, const vo
 	if (!probe_enter())
 		return is_array ? real.reallocarray(p, n, m) : real.realloc(p, n);
 	int known = p ? record_take(p, &b) == 0 : 0;
+	probe_guard = IN_ALLOCATOR;
 	q = is_array ? real.reallocarray(p, n, m) : real.realloc(p, n);
+	probe_guard = 1;
 	int e = errno;
 	if (!q && p && bytes) { /* failed: p lives on unchanged */
 		if (known)
@@ -278,7 +298,9 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		return real.posix_memalign(out, align, n);
 	probe_guard = 1;
 	int on = probe_enter();
+	probe_guard = IN_ALLOCATOR;
 	int r = real.posix_memalign(out, align, n);
+	probe_guard = 1;
 	if (on && r == 0) {
 		int e = errno;
 		record_alloc(*out, n, CALLER);
@@ -412,6 +434,32 @@ EXPORT int execle(const char *path, const char *arg, ...)
 	return execve(path, argv, envp);
 }
 
+/* --- fork ---------------------------------------------------------------- */
+
+/* glibc's fork takes no malloc lock in a process of one thread, so that a
+ * signal handler that interrupted malloc may fork (glibc tests this). The
+ * publisher makes every probed process multi-threaded to glibc, whose fork
+ * would then wait forever for the lock that the code under the handler
+ * holds. So when that can be the case (this thread is inside the real
+ * allocator and the program has no other thread), the fork goes to _Fork,
+ * which takes no lock either. Unlike glibc's, it runs no pthread_atfork
+ * handlers. Any other fork is glibc's, unchanged. */
+EXPORT pid_t fork(void)
+{
+	ready();
+	if (probe_guard == IN_ALLOCATOR && real._Fork && probe_program_alone()) {
+		pid_t pid = real._Fork();
+		if (pid == 0)
+			probe_fork_child();
+		return pid;
+	}
+	if (!real.fork) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real.fork();
+}
+
 /* --- threads and signals ------------------------------------------------ */
 
 EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
@@ -443,10 +491,44 @@ EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	return real.signal(sig, handler);
 }
 
+/* The alternate stack a handler may run on: a capture there checks the
+ * room it has (unwind.c). */
+EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	ready();
+	if (!real.sigaltstack) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int r = real.sigaltstack(ss, old);
+	if (r == 0 && ss)
+		unwind_altstack(ss);
+	return r;
+}
+
 int probe_real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	ready();
 	return real.sigaction(sig, act, old);
+}
+
+/* --- the dynamic loader -------------------------------------------------- */
+
+/* glibc runs the callback with the loader's lock held, which libunwind
+ * takes after a lock of its own: a capture inside the callback (the
+ * program allocating there, or asked for its stack) would take the two in
+ * the other order. The thread says where it is; captures there keep the
+ * allocating frame alone (unwind.c). dlopen and dlclose hold that lock
+ * only for a few stores, and are not hooked: dlopen looks at its caller. */
+EXPORT int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
+{
+	ready();
+	if (!real.dl_iterate_phdr)
+		return 0;
+	unwind_loader_lock(1);
+	int r = real.dl_iterate_phdr(cb, data);
+	unwind_loader_lock(-1);
+	return r;
 }
 
 /* --- exit ---------------------------------------------------------------- */

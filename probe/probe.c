@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../shared/procstat.h"
 #include "publish.h"
 #include "recorder.h"
 #include "threads.h"
@@ -113,6 +114,20 @@ static void after_fork_child(void)
 	rec.seg = NULL;
 }
 
+void probe_fork_child(void)
+{
+	after_fork_child();
+}
+
+int probe_program_alone(void)
+{
+	struct procstat ps;
+	/* The publisher runs in the process that made the segment (unless
+	 * it failed to start, when a program of two threads counts as one). */
+	long ours = probe_owns_segment() ? 1 : 0;
+	return procstat_read(0, &ps) == 0 && ps.num_threads <= 1 + ours;
+}
+
 /* Removes this library from LD_PRELOAD in place (no allocation). */
 static void strip_preload(void)
 {
@@ -150,6 +165,7 @@ __attribute__((constructor)) static void probe_start(void)
 		after_fork_child();
 	if (probe_enter()) {
 		unwind_init();
+		unwind_thread_start();
 		threads_init(probe_real_sigaction);
 		pthread_atfork(NULL, NULL, after_fork_child);
 		const char *follow = secure_getenv("LEAKTOP_FOLLOW_EXEC");

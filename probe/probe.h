@@ -14,6 +14,14 @@ int probe_enter(void);
  * vfork child, which may share its memory. */
 int probe_owns_segment(void);
 
+/* Non-zero when the program has one thread, the calling one: the probe's
+ * publisher does not count. Async-signal-safe (reads /proc/self/stat). */
+int probe_program_alone(void);
+
+/* In a child forked without the fork handlers (by _Fork): stops tracking,
+ * as the pthread_atfork child handler does after fork. */
+void probe_fork_child(void);
+
 /* The program is ending with this status (exit(), return from main). */
 void probe_note_exit(int status);
 

@@ -252,14 +252,14 @@ uint64_t recorder_ended_live(void)
 
 void record_alloc(void *ptr, size_t size, const void *caller)
 {
-	/* Sized by the depth asked for, not LT_DEPTH_MAX: the hook runs on
-	 * the program's stacks, some of them small. */
-	uint64_t frames[rec.cfg.depth ? rec.cfg.depth : 1];
-	struct block_rec old;
-
 	if (atomic_load_explicit(&rec.phase, memory_order_acquire) != PHASE_ON || !ptr)
 		return;
-	uint32_t depth = unwind_capture(frames, rec.cfg.depth, caller);
+	/* Sized by the depth asked for, not LT_DEPTH_MAX, and by the stack
+	 * left: the hook runs on the program's stacks, some of them small. */
+	uint32_t want = unwind_room(rec.cfg.depth ? rec.cfg.depth : 1);
+	uint64_t frames[want];
+	struct block_rec old;
+	uint32_t depth = unwind_capture(frames, want, caller);
 	uint32_t id = stack_intern(&rec.stacks, frames, depth);
 	if (id == LT_STACK_OVERFLOW)
 		atomic_fetch_add_explicit(&rec.overflow_allocs, 1, memory_order_relaxed);

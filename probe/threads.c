@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "../shared/seqlock.h"
@@ -236,6 +237,7 @@ static void *trampoline(void *arg)
 	s->status = SLOT_LIVE;
 	probe_thread_tag = s->tag;
 	unlock();
+	unwind_thread_start();
 	probe_guard--;
 
 	pthread_cleanup_push(thread_end, s);
@@ -249,11 +251,12 @@ int threads_create(int (*real_create)(pthread_t *, const pthread_attr_t *, void 
                    pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg,
                    const void *caller)
 {
-	uint64_t frames[rec.cfg.depth ? rec.cfg.depth : 1];
+	uint32_t want = unwind_room(rec.cfg.depth ? rec.cfg.depth : 1);
+	uint64_t frames[want];
 	struct slot *s = NULL;
 
 	if (slots) {
-		uint32_t depth = unwind_capture(frames, rec.cfg.depth, caller);
+		uint32_t depth = unwind_capture(frames, want, caller);
 		uint32_t stack = stack_intern(&rec.stacks, frames, depth);
 		lock();
 		s = take_slot();
@@ -307,9 +310,10 @@ static void on_capture(int sig, siginfo_t *si, void *uc)
 		/* Inside the probe (libunwind's per-thread cache among it) this
 		 * thread is left alone; outside, it unwinds through the signal
 		 * frame and keeps what lies past it. */
-		/* Sized by the depth asked for (at most LT_DEPTH_MAX), as in the
-		 * hooks: the handler runs on the thread's own stack. */
-		uint32_t want = rec.cfg.depth + 8;
+		/* Sized by the depth asked for (at most LT_DEPTH_MAX) and the
+		 * stack left, as in the hooks: the handler runs on the thread's
+		 * own stack. */
+		uint32_t want = unwind_room(rec.cfg.depth + 8);
 		uint64_t raw[want];
 		probe_guard = 1;
 		uint32_t n = unwind_capture(raw, want, NULL), from = 0;
@@ -321,6 +325,12 @@ static void on_capture(int sig, siginfo_t *si, void *uc)
 			}
 		uint32_t d = n - from < rec.cfg.depth ? n - from : rec.cfg.depth;
 		memcpy(s->frames, raw + from, d * sizeof *raw);
+#ifdef __x86_64__
+		if (d == 0) { /* no room to unwind: where it was, at least */
+			s->frames[0] = (uint64_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+			d = 1;
+		}
+#endif
 		s->depth = d;
 	}
 	/* Release: the frames before the answer; pairs with collect(). */

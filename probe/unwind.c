@@ -7,20 +7,50 @@
  *
  * Which frames are the probe's: the hook passes __builtin_return_address(0),
  * the address its caller resumes at. The first captured frame equal to it is
- * the allocating code's, whatever inlining did to the probe's own frames. */
+ * the allocating code's, whatever inlining did to the probe's own frames.
+ *
+ * A capture runs on the program's stack, wherever the allocation happens:
+ * a thread's own stack, perhaps a small one, or an alternate signal stack
+ * (SIGSTKSZ is 8 KiB, and a signal frame takes 3 of them). libunwind needs
+ * about 4.5 KiB there, which a program that fits its stacks tightly has not
+ * got. So each thread knows its stack's bounds (found when it starts) and
+ * its alternate stack's (the program sets it through a hook), and a
+ * capture with too little room below it records the allocating frame
+ * alone, the return address it was given. On a stack the probe does not
+ * know (a coroutine's), it trusts the program.
+ *
+ * Nor does a capture run while its thread holds the dynamic loader's lock,
+ * as a dl_iterate_phdr callback does. libunwind takes a mutex of its own,
+ * its cache's, and then, to find a frame's unwind tables, the loader's
+ * lock (dl_iterate_phdr): a thread that took them the other way round
+ * would deadlock against it. Its cache is global in a libunwind built
+ * without per-thread support, as Debian's is. Turning the cache off is no
+ * way out: libunwind then keeps nothing, and every capture walks the
+ * loader's list for every frame. */
 #define _GNU_SOURCE
 #include "unwind.h"
 
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #define CAPTURE_MAX 288 /* LT_DEPTH_MAX plus the probe's own frames */
+
+/* The stack a capture leaves libunwind: its cursor and context and its
+ * walk, measured at 4.5 KiB; with room to spare. The frame buffers come
+ * on top. */
+#define UNWIND_STACK_NEED (8 * 1024)
 
 typedef int (*backtrace_fn)(void **, int);
 typedef int (*caching_fn)(void *, int);
 
 static backtrace_fn bt;
+/* This thread's stack and its alternate signal stack, [lo, hi); 0 and 0
+ * while unknown or unset. */
+static __thread uintptr_t stack_lo, stack_hi, alt_lo, alt_hi;
+/* How deep this thread is in dl_iterate_phdr: captures wait for 0. */
+static __thread int in_loader;
 static uintptr_t self_lo, self_hi; /* the probe's own text */
 static int self_is_module; /* the probe is a library of its own, not linked into the program */
 
@@ -59,14 +89,79 @@ int unwind_init(void)
 	return 0;
 }
 
+void unwind_thread_start(void)
+{
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
+	if (pthread_getattr_np(pthread_self(), &a) != 0)
+		return;
+	if (pthread_attr_getstack(&a, &lo, &size) == 0) {
+		stack_lo = (uintptr_t)lo;
+		stack_hi = (uintptr_t)lo + size;
+	}
+	pthread_attr_destroy(&a);
+}
+
+void unwind_loader_lock(int delta)
+{
+	in_loader += delta;
+}
+
+void unwind_altstack(const stack_t *ss)
+{
+	if (ss->ss_flags & SS_DISABLE) {
+		alt_lo = alt_hi = 0;
+	} else {
+		alt_lo = (uintptr_t)ss->ss_sp;
+		alt_hi = alt_lo + ss->ss_size;
+	}
+}
+
+/* Whether a capture may run: the loader's lock not held, and need bytes
+ * left below sp on the stack sp is on. */
+static int room_for(uintptr_t sp, uintptr_t need)
+{
+	if (in_loader)
+		return 0;
+	if (sp - alt_lo < alt_hi - alt_lo) /* on the alternate stack */
+		return sp - alt_lo >= need;
+	if (sp - stack_lo < stack_hi - stack_lo)
+		return sp - stack_lo >= need;
+	return 1; /* a stack the probe does not know */
+}
+
+/* What a capture of max frames takes below its caller: both frame
+ * buffers, and libunwind's part. */
+static uintptr_t need_for(uint32_t max)
+{
+	return UNWIND_STACK_NEED + (2 * max + 16) * sizeof(void *);
+}
+
+__attribute__((noinline)) uint32_t unwind_room(uint32_t max)
+{
+	return room_for((uintptr_t)__builtin_frame_address(0), need_for(max)) ? max : 1;
+}
+
 uint32_t unwind_capture(uint64_t *frames, uint32_t max, const void *caller)
 {
-	void *raw[CAPTURE_MAX];
+	if (!max)
+		return 0;
+	if (!room_for((uintptr_t)__builtin_frame_address(0),
+	              need_for(max) - max * sizeof(void *))) {
+		if (!caller)
+			return 0;
+		frames[0] = (uint64_t)(uintptr_t)caller;
+		return 1;
+	}
+	/* Walk only as far as needed: the cost is per frame walked, and the
+	 * buffer is on the program's stack. */
+	int want = max + 16 < CAPTURE_MAX ? (int)max + 16 : CAPTURE_MAX;
+	void *raw[want];
 	backtrace_fn f = __atomic_load_n(&bt, __ATOMIC_ACQUIRE);
 	if (!f)
 		return 0;
-	/* Walk only as far as needed: the cost is per frame walked. */
-	int n = f(raw, max + 16 < CAPTURE_MAX ? (int)max + 16 : CAPTURE_MAX);
+	int n = f(raw, want);
 	int start = -1;
 	if (caller)
 		for (int i = 0; i < n && i < 32; i++)

@@ -60,6 +60,7 @@ static struct {
 	sighandler_t (*signal)(int, sighandler_t);
 	int (*sigaltstack)(const stack_t *, stack_t *);
 	int (*dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
+	int (*dlclose)(void *);
 } real;
 
 /* --- bootstrap ------------------------------------------------------------ */
@@ -129,6 +130,7 @@ static void resolve(void)
 	RESOLVE(signal);
 	RESOLVE(sigaltstack);
 	RESOLVE(dl_iterate_phdr);
+	RESOLVE(dlclose);
 	real.libc_start_main =
 	    (__typeof__(real.libc_start_main))dlsym(RTLD_NEXT, "__libc_start_main");
 	resolving = 0;
@@ -514,12 +516,13 @@ int probe_real_sigaction(int sig, const struct sigaction *act, struct sigaction 
 
 /* --- the dynamic loader -------------------------------------------------- */
 
-/* glibc runs the callback with the loader's lock held, which libunwind
- * takes after a lock of its own: a capture inside the callback (the
- * program allocating there, or asked for its stack) would take the two in
- * the other order. The thread says where it is; captures there keep the
- * allocating frame alone (unwind.c). dlopen and dlclose hold that lock
- * only for a few stores, and are not hooked: dlopen looks at its caller. */
+/* glibc runs a dl_iterate_phdr callback with the loader's lock held, and
+ * dlclose holds it while it unmaps; libunwind takes that lock after a
+ * lock of its own. A capture there (the program allocating in the
+ * callback, or asked for its stack) would take the two in the other
+ * order. The thread says where it is; captures there keep the allocating
+ * frame alone (unwind.c). dlopen holds the lock only for a few stores, and
+ * is not hooked: its search path depends on its caller. */
 EXPORT int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
 {
 	ready();
@@ -527,6 +530,17 @@ EXPORT int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), voi
 		return 0;
 	unwind_loader_lock(1);
 	int r = real.dl_iterate_phdr(cb, data);
+	unwind_loader_lock(-1);
+	return r;
+}
+
+EXPORT int dlclose(void *handle)
+{
+	ready();
+	if (!real.dlclose)
+		return -1;
+	unwind_loader_lock(1);
+	int r = real.dlclose(handle);
 	unwind_loader_lock(-1);
 	return r;
 }

@@ -19,8 +19,8 @@
  * alone, the return address it was given. On a stack the probe does not
  * know (a coroutine's), it trusts the program.
  *
- * Nor does a capture run while its thread holds the dynamic loader's lock,
- * as a dl_iterate_phdr callback does. libunwind takes a mutex of its own,
+ * Nor does a capture run while its thread may hold the dynamic loader's
+ * lock, as a dl_iterate_phdr callback and dlclose do. libunwind takes a mutex of its own,
  * its cache's, and then, to find a frame's unwind tables, the loader's
  * lock (dl_iterate_phdr): a thread that took them the other way round
  * would deadlock against it. Its cache is global in a libunwind built
@@ -49,7 +49,8 @@ static backtrace_fn bt;
 /* This thread's stack and its alternate signal stack, [lo, hi); 0 and 0
  * while unknown or unset. */
 static __thread uintptr_t stack_lo, stack_hi, alt_lo, alt_hi;
-/* How deep this thread is in dl_iterate_phdr: captures wait for 0. */
+/* How deep this thread is in code that may hold the loader's lock
+ * (dl_iterate_phdr, dlclose): captures wait for 0. */
 static __thread int in_loader;
 static uintptr_t self_lo, self_hi; /* the probe's own text */
 static int self_is_module; /* the probe is a library of its own, not linked into the program */
@@ -161,7 +162,14 @@ uint32_t unwind_capture(uint64_t *frames, uint32_t max, const void *caller)
 	backtrace_fn f = __atomic_load_n(&bt, __ATOMIC_ACQUIRE);
 	if (!f)
 		return 0;
+	/* libunwind checks addresses with write(2) to a pipe, a cancellation
+	 * point: a thread with a cancel pending would end inside malloc, which
+	 * is none, maybe holding libunwind's lock. Two atomic updates of the
+	 * thread's own cancel word, no system call. */
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	int n = f(raw, want);
+	pthread_setcancelstate(cancel, NULL);
 	int start = -1;
 	if (caller)
 		for (int i = 0; i < n && i < 32; i++)

@@ -21,9 +21,9 @@ void unwind_thread_start(void);
  * alternate signal stack: captures on it check their room too. */
 void unwind_altstack(const stack_t *ss);
 
-/* The calling thread enters (delta 1) or leaves (-1) dl_iterate_phdr,
- * whose callback runs with the loader's lock held: captures meanwhile
- * keep the allocating frame alone, as with too little stack. */
+/* The calling thread enters (delta 1) or leaves (-1) code that may hold
+ * the loader's lock (dl_iterate_phdr and its callback, dlclose): captures
+ * meanwhile keep the allocating frame alone, as with too little stack. */
 void unwind_loader_lock(int delta);
 
 /* max when a capture of max frames has the stack it needs below the

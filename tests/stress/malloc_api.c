@@ -258,6 +258,24 @@ static void *exits_deep(void *arg)
 }
 
 static int cancel_pipe[2];
+static pthread_barrier_t cancel_sent;
+static atomic_int allocated_under_cancel;
+
+/* Allocates a thousand times with a cancel pending: malloc and free are
+ * no cancellation points, so the cancel waits for the read. */
+static void *allocates_with_cancel_pending(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&cancel_sent);
+	for (int i = 0; i < 1000; i++) {
+		free(malloc((size_t)i + 1));
+		atomic_fetch_add(&allocated_under_cancel, 1);
+	}
+	char c;
+	while (read(cancel_pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
 
 /* Blocks in read, a cancellation point, holding a block its cleanup frees. */
 static void *waits_for_cancel(void *arg)
@@ -315,6 +333,23 @@ static void thread_exit(long unused)
 	}
 	check(canceled == N && atomic_load(&cleanups) == N,
 	      "thread_exit: %d threads canceled in read, each cleanup freed its blocks", N);
+
+	pthread_barrier_init(&cancel_sent, NULL, N + 1);
+	for (int i = 0; i < N; i++)
+		pthread_create(&t[i], NULL, allocates_with_cancel_pending, NULL);
+	for (int i = 0; i < N; i++)
+		pthread_cancel(t[i]);
+	pthread_barrier_wait(&cancel_sent);
+	canceled = 0;
+	for (int i = 0; i < N; i++) {
+		void *ret;
+		pthread_join(t[i], &ret);
+		canceled += ret == PTHREAD_CANCELED;
+	}
+	check(canceled == N && atomic_load(&allocated_under_cancel) == N * 1000,
+	      "thread_exit: %d threads with a cancel pending allocated 1000 times each before "
+	      "their read took it",
+	      N);
 
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);

@@ -11,7 +11,7 @@
 # odd, strings without a NUL (and full of ESC), thread stack ids out of
 # range, a start time that does not match. For each, `leaktop report -p`
 # (text, and threads as json), `leaktop list`, and the live view (in tmux,
-# for 1 s, then q) must end within 20 s with status 0 or 2, a refusal must
+# for half a second, then q) must end within 20 s with status 0 or 2, a refusal must
 # be one line, and nothing may trip ASan or UBSan: make test runs this on
 # the ASan/UBSan build. Where the outcome is known it is checked exactly:
 # what the reader must refuse, and that the one thing that is readable in
@@ -90,11 +90,11 @@ for c in garbage body counts offsets overlap caps size short index modules seq s
 				sh -c '[ "$1" -eq 2 ] && grep -Eq "$2" "$3"' sh "$rc" "${refuse[$c]}" "$TMP/$c.$how.err"
 		fi
 	done
-	# The live view: attached for 1 s, then q.
+	# The live view: attached for half a second, then q.
 	tmux -S "$SOCK" kill-server 2>/dev/null
 	tmux -S "$SOCK" new-session -d -s v -x 120 -y 40 \
 		"sh -c '\"$LEAKTOP\" attach $vpid 2>\"$TMP/$c.view.err\"; echo \$? >\"$TMP/$c.view.rc\"'"
-	sleep 1
+	sleep 0.5
 	tmux -S "$SOCK" send-keys -t v q 2>/dev/null
 	for _ in $(seq 100); do
 		[ -s "$TMP/$c.view.rc" ] && break

@@ -249,7 +249,10 @@ static uint32_t wanted_interval(void)
 	uint32_t ms = rec.cfg.interval_ms;
 	uint32_t want = atomic_load_explicit(&h->want_interval_ms, memory_order_relaxed);
 	uint64_t until = atomic_load_explicit(&h->want_until_ns, memory_order_relaxed);
-	if (want && want < ms && until > now_ns(CLOCK_MONOTONIC))
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	/* Readers ask for a few seconds at a time; a deadline further off is
+	 * a torn or hostile write, and is not honoured. */
+	if (want && want < ms && until > now && until - now <= 60 * 1000000000ull)
 		ms = want < LT_TICK_MS ? LT_TICK_MS : want;
 	return ms;
 }

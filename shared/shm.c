@@ -179,7 +179,7 @@ int shm_reader_open(struct shm_reader *r, const char *name, const char **cause)
 		goto fail;
 	}
 	r->size = (uint64_t)st.st_size;
-	r->ctl = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	r->ctl = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, r->fd, 0);
 	if (r->ctl == MAP_FAILED) {
 		r->ctl = NULL;
 		*cause = "cannot map segment";
@@ -219,7 +219,7 @@ void shm_reader_close(struct shm_reader *r)
 	if (r->base)
 		munmap((void *)r->base, r->size);
 	if (r->ctl)
-		munmap(r->ctl, PAGE);
+		munmap((void *)r->ctl, PAGE);
 	if (r->fd >= 0)
 		close(r->fd);
 	r->base = NULL;
@@ -498,8 +498,33 @@ int shm_read_threads(const struct shm_reader *r, struct lt_threads_header *hdr,
 	return 0;
 }
 
+/* The reader maps the segment read-only, so a stray store of its own can
+ * never reach the target: the one thing it writes, the wish, goes through
+ * the descriptor. The probe bounds the deadline it reads, so a torn write
+ * can cost no more than a while of faster snapshots. */
 void shm_want_interval(const struct shm_reader *r, uint32_t ms, uint64_t until_ns)
 {
-	atomic_store_explicit(&r->ctl->want_interval_ms, ms, memory_order_relaxed);
-	atomic_store_explicit(&r->ctl->want_until_ns, until_ns, memory_order_relaxed);
+	struct {
+		uint32_t ms, pad;
+		uint64_t until;
+	} wish = { ms, 0, until_ns };
+	struct stat st;
+	/* A write past the end would grow a segment cut short under us. */
+	if (fstat(r->fd, &st) < 0 || (uint64_t)st.st_size < r->size)
+		return;
+	_Static_assert(offsetof(struct lt_shm_header, want_until_ns) ==
+	               offsetof(struct lt_shm_header, want_interval_ms) + 8,
+	               "the wish is one write");
+	if (pwrite(r->fd, &wish, sizeof wish, offsetof(struct lt_shm_header, want_interval_ms)) < 0)
+		return; /* a wish, not a need: the probe keeps its own interval */
+}
+
+int shm_disown(const struct shm_reader *r)
+{
+	int32_t none = 0;
+	struct stat st;
+	if (fstat(r->fd, &st) < 0 || (uint64_t)st.st_size < r->size)
+		return -1;
+	ssize_t n = pwrite(r->fd, &none, sizeof none, offsetof(struct lt_shm_header, launcher_pid));
+	return n == (ssize_t)sizeof none ? 0 : -1;
 }

@@ -280,7 +280,7 @@ struct shm_reader {
 	int fd;
 	uint64_t size;
 	const unsigned char *base; /* read-only mapping of the whole segment */
-	struct lt_shm_header *ctl; /* read-write mapping of page 0 */
+	const struct lt_shm_header *ctl; /* page 0, mapped read-only */
 	struct lt_shm_header hdr;  /* validated copy of the immutable fields */
 	char name[LT_SHM_NAME_MAX];
 };
@@ -342,5 +342,8 @@ int shm_read_threads(const struct shm_reader *r, struct lt_threads_header *hdr,
 
 /* Asks the probe for snapshots every ms until CLOCK_MONOTONIC deadline. */
 void shm_want_interval(const struct shm_reader *r, uint32_t ms, uint64_t until_ns);
+/* Zero launcher_pid: the probe then removes its own segment at exit, as it
+ * does for a program no leaktop started. 0, or -1 when the write failed. */
+int shm_disown(const struct shm_reader *r);
 
 #endif

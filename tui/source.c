@@ -122,15 +122,8 @@ uint32_t source_state(struct source *s, int *status)
 
 void source_want_interval(struct source *s, uint32_t ms, uint64_t until_ns)
 {
-	if (s->broken)
-		return;
-	if (sigsetjmp(bus_jump, 1)) {
-		s->broken = truncated;
-		return;
-	}
-	bus_armed = 1;
-	shm_want_interval(&s->rd, ms, until_ns);
-	bus_armed = 0;
+	if (!s->broken)
+		shm_want_interval(&s->rd, ms, until_ns);
 }
 
 /* Whether /dev/shm holds a segment of our pid other than ours: a readdir

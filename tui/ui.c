@@ -853,7 +853,7 @@ int ui_run(struct app *a)
 		if (a->detach && !a->child_done) {
 			/* The probe unlinks its own segment at exit from now on. */
 			if (a->attached && !a->src.broken)
-				__atomic_store_n(&a->src.rd.ctl->launcher_pid, 0, __ATOMIC_RELAXED);
+				shm_disown(&a->src.rd);
 			fprintf(
 			    stderr,
 			    "leaktop: detached; %d runs on with the probe (leaktop attach %d)\n",

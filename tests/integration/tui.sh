@@ -325,6 +325,14 @@ sleep 1
 start attach 80 24 "$LT" attach "$apid"
 expect_screen attach 5 "demo \\(pid $apid\\)" "attach: the view opens on the running process"
 expect_screen attach 5 'leak_request_buffer' "attach: shows its leak"
+# The viewer maps the segment read-only: no store of its own reaches the target.
+vmaps=
+for v in $(pgrep -f "attach $apid"); do
+	grep -q ' /dev/shm/leaktop\.' "/proc/$v/maps" 2>/dev/null &&
+		vmaps+=$(grep ' /dev/shm/leaktop\.' "/proc/$v/maps" | awk '{print $2}')$'\n'
+done
+check "attach: the viewer maps the segment, read-only only ($(echo $vmaps))" \
+	bash -c '[ -n "$1" ] && ! grep -qv "^r--s$" <<<"$1"' _ "$(sed '/^$/d' <<<"$vmaps")"
 $T send-keys -t attach q
 expect_screen attach 3 'LEAKTOP-EXIT=0' "attach: q exits 0"
 sleep 0.5

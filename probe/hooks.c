@@ -438,18 +438,23 @@ EXPORT int execle(const char *path, const char *arg, ...)
 
 /* --- fork ---------------------------------------------------------------- */
 
-/* glibc's fork takes no malloc lock in a process of one thread, so that a
- * signal handler that interrupted malloc may fork (glibc tests this). The
- * publisher makes every probed process multi-threaded to glibc, whose fork
- * would then wait forever for the lock that the code under the handler
- * holds. So when that can be the case (this thread is inside the real
- * allocator and the program has no other thread), the fork goes to _Fork,
- * which takes no lock either. Unlike glibc's, it runs no pthread_atfork
- * handlers. Any other fork is glibc's, unchanged. */
+/* glibc's fork takes no lock in a process of one thread, so that a signal
+ * handler may fork even when it interrupted malloc, or another fork (glibc
+ * tests the first; a child that signals its parent at once does the
+ * second). The publisher makes every probed process multi-threaded to
+ * glibc, whose fork then takes its fork handlers' lock and the malloc
+ * locks, and a fork in a handler would wait forever for the ones the code
+ * under it holds. So when that can be the case (this thread is inside the
+ * real allocator or inside fork, and the program has no other thread), the
+ * fork goes to _Fork, which takes no lock either; the publisher never holds
+ * a malloc lock (it does not allocate). Unlike glibc's, such a fork runs no
+ * pthread_atfork handlers. Any other fork is glibc's, unchanged. */
+static __thread int in_fork __attribute__((tls_model("initial-exec")));
+
 EXPORT pid_t fork(void)
 {
 	ready();
-	if (probe_guard == IN_ALLOCATOR && real._Fork && probe_program_alone()) {
+	if ((probe_guard == IN_ALLOCATOR || in_fork) && real._Fork && probe_program_alone()) {
 		pid_t pid = real._Fork();
 		if (pid == 0)
 			probe_fork_child();
@@ -459,7 +464,10 @@ EXPORT pid_t fork(void)
 		errno = ENOSYS;
 		return -1;
 	}
-	return real.fork();
+	in_fork = 1;
+	pid_t pid = real.fork();
+	in_fork = 0;
+	return pid;
 }
 
 /* --- threads and signals ------------------------------------------------ */

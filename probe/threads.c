@@ -12,7 +12,6 @@
 #define _GNU_SOURCE
 #include "threads.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -553,20 +552,50 @@ static int safe_to_signal(const struct task_syscall *sc)
 	}
 }
 
+/* /proc/self/task, read with getdents64 into a buffer of our own: opendir
+ * would malloc, and the publisher must never hold a malloc lock, so that
+ * a fork that skips glibc's locking (see fork in hooks.c) finds none held. */
+struct task_dir {
+	int fd;
+	long len, pos;
+	char buf[2048] __attribute__((aligned(8)));
+};
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* The next task's id, 0 for an entry that names none, -1 at the end. */
+static int32_t next_task(struct task_dir *d)
+{
+	if (d->pos >= d->len) {
+		d->len = syscall(SYS_getdents64, d->fd, d->buf, sizeof d->buf);
+		d->pos = 0;
+		if (d->len <= 0)
+			return -1;
+	}
+	const struct linux_dirent64 *e = (const void *)(d->buf + d->pos);
+	d->pos += e->d_reclen;
+	return (int32_t)strtol(e->d_name, NULL, 10);
+}
+
 /* Finds every task: new ones get a slot, gone ones end. Marks what must be
  * asked for its stack. */
 static void scan(uint64_t now)
 {
 	int32_t self = my_tid();
-	DIR *d = opendir("/proc/self/task");
-	if (!d)
+	struct task_dir d = { .fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+	if (d.fd < 0)
 		return;
 	lock();
 	for (uint32_t i = 0; i < LT_THREADS_CAP; i++)
 		slots[i].seen = 0;
 	unlock();
-	for (struct dirent *e; (e = readdir(d));) {
-		int32_t tid = (int32_t)strtol(e->d_name, NULL, 10);
+	for (int32_t tid; (tid = next_task(&d)) >= 0;) {
 		struct task_info ti;
 		if (tid <= 0 || tid == self || read_task(tid, &ti) < 0)
 			continue;
@@ -621,7 +650,7 @@ static void scan(uint64_t now)
 				s->asked = 0;
 		}
 	}
-	closedir(d);
+	close(d.fd);
 	/* A thread found before and not now has ended (one the probe saw
 	 * created ends through its trampoline, which may come later). */
 	lock();

@@ -2,7 +2,7 @@
  * time, the same with and without the probe.
  *
  * Usage: malloc_api PART [COUNT]
- * PART is one of fork_deadlock, fork_signal, thread_exit, errno_free,
+ * PART is one of fork_deadlock, fork_signal, fork_in_fork, thread_exit, errno_free,
  * realloc, memalign, reallocarray, usable_size, calloc, too_large. The
  * parts follow what glibc's own malloc tests check, written afresh: each
  * prints what it checked and what the allocator did where the standard
@@ -211,6 +211,59 @@ static void fork_signal(long want)
 	      "fork_signal: %ld forks from a signal handler that interrupted malloc or free, "
 	      "each child exited 0",
 	      want);
+}
+
+/* --- fork in a signal handler that interrupted fork ----------------------- */
+
+static volatile sig_atomic_t nested_failed, nested_forks;
+
+/* Runs on SIGUSR2, sent by a child the moment it starts: often while the
+ * parent is still inside fork, after the clone, where glibc's fork of a
+ * multi-threaded process holds its fork handlers' lock and the malloc
+ * locks. Forks a child that leaves at once and reaps it. */
+static void fork_in_fork_handler(int sig)
+{
+	(void)sig;
+	int e = errno;
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	int st;
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		nested_failed = 1;
+	else
+		nested_forks++;
+	errno = e;
+}
+
+static void fork_in_fork(long want)
+{
+	struct sigaction sa = { .sa_handler = fork_in_fork_handler };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	pid_t parent = getpid();
+	long done = 0;
+	for (; done < want && !nested_failed; done++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			kill(parent, SIGUSR2);
+			_exit(0);
+		}
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		int st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			nested_failed = 1;
+	}
+	signal(SIGUSR2, SIG_IGN);
+	check(done == want && !nested_failed && nested_forks == want,
+	      "fork_in_fork: %ld children each signalled their parent as it forked them; "
+	      "its handler forked %ld times, each child exited 0",
+	      want, want);
 }
 
 /* --- thread exit ---------------------------------------------------------- */
@@ -712,6 +765,7 @@ static const struct {
 } parts[] = {
 	{ "fork_deadlock", fork_deadlock },
 	{ "fork_signal", fork_signal },
+	{ "fork_in_fork", fork_in_fork },
 	{ "thread_exit", thread_exit },
 	{ "errno_free", errno_free },
 	{ "realloc", realloc_edges },

@@ -52,8 +52,9 @@ PROBE_SRC := $(wildcard probe/*.c)
 TUI_SRC := $(wildcard tui/*.c)
 
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
-# The probe needs only the segment code of shared/ (libc only, no zlib).
-SHARED_PIC := $(BUILD)/pic/shared/shm.o $(BUILD)/pic/shared/procstat.o
+# The probe needs only the segment and sampling code of shared/ (libc and
+# libm, no zlib).
+SHARED_PIC := $(BUILD)/pic/shared/shm.o $(BUILD)/pic/shared/procstat.o $(BUILD)/pic/shared/sample.o
 PROBE_OBJ := $(PROBE_SRC:%.c=$(BUILD)/pic/%.o)
 TUI_OBJ := $(TUI_SRC:%.c=$(BUILD)/%.o)
 # The recorder without its hooks and start-up, for unit tests in-process.
@@ -76,7 +77,7 @@ $(BUILD)/pic/%.o: %.c
 
 $(PROBE_SO): $(PROBE_OBJ) $(SHARED_PIC)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared -Wl,-soname,libleaktop.so -o $@ $^ $(SANFLAGS) -Wl,-z,now -Wl,--no-undefined -ldl -lpthread
+	$(Q)$(CC) -shared -Wl,-soname,libleaktop.so -o $@ $^ $(SANFLAGS) -Wl,-z,now -Wl,--no-undefined -ldl -lpthread -lm
 
 $(LEAKTOP): $(TUI_OBJ) $(SHARED_OBJ)
 	@$(if $(Q),echo "  LD      $@")

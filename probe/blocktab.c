@@ -130,7 +130,7 @@ int blocktab_insert(struct blocktab *t, uint64_t addr, uint32_t stack, uint64_t 
 		unpack(s->tab[i].addr, s->tab[i].val, old);
 		ret = 1;
 	} else {
-		s->count++;
+		atomic_store_explicit(&s->count, s->count + 1, memory_order_relaxed);
 	}
 	s->tab[i].addr = key | (uint64_t)owner << BLOCK_ADDR_BITS;
 	s->tab[i].val = pack(stack, size);
@@ -145,6 +145,13 @@ int blocktab_remove(struct blocktab *t, uint64_t addr, struct block_rec *out)
 
 	if (!key)
 		return -1; /* never inserted: it would read as an empty slot */
+	/* An empty shard holds no block, with no lock taken: the common case
+	 * of a sampling probe, most of whose frees are of blocks it never
+	 * recorded. A block that was recorded was inserted before the program
+	 * could hand its address to the thread freeing it, so that thread sees
+	 * the count the insert left. */
+	if (!atomic_load_explicit(&s->count, memory_order_relaxed))
+		return -1;
 	lock(s);
 	if (!s->tab) {
 		unlock(s);
@@ -172,7 +179,7 @@ int blocktab_remove(struct blocktab *t, uint64_t addr, struct block_rec *out)
 		i = j;
 	}
 	s->tab[i].addr = 0;
-	s->count--;
+	atomic_store_explicit(&s->count, s->count - 1, memory_order_relaxed);
 	unlock(s);
 	return 0;
 }
@@ -181,7 +188,7 @@ uint64_t blocktab_count(const struct blocktab *t)
 {
 	uint64_t n = 0;
 	for (int i = 0; i < BLOCKTAB_SHARDS; i++)
-		n += t->shards[i].count;
+		n += atomic_load_explicit(&t->shards[i].count, memory_order_relaxed);
 	return n;
 }
 

@@ -151,22 +151,38 @@ static inline int ready(void)
  * line the hook already wrote. */
 #define IN_ALLOCATOR 2
 
-/* Evaluates expr into p and records p as an allocation of n. */
-#define TRACKED_ALLOC(p, expr, n)                     \
-	do {                                          \
-		if (probe_guard)                      \
-			return (expr);                \
-		probe_guard = 1;                      \
-		int on_ = probe_enter();              \
-		probe_guard = IN_ALLOCATOR;           \
-		p = (expr);                           \
-		probe_guard = 1;                      \
-		if (on_ && p) {                       \
-			int e_ = errno;               \
-			record_alloc(p, (n), CALLER); \
-			errno = e_;                   \
-		}                                     \
-		probe_guard = 0;                      \
+/* 1 when a hook that started the recorder (sample_take said 2 before
+ * it knew) is to record this allocation after all. */
+static inline int sample_decide(int take, size_t n)
+{
+	return take != 2 || sample_take(n) != 0;
+}
+
+/* Evaluates expr into p and records p as an allocation of n. Sampling
+ * leaves most allocations to the real allocator straight away; the guard
+ * still says IN_ALLOCATOR for a signal handler that forks (see fork). */
+#define TRACKED_ALLOC(p, expr, n)                                   \
+	do {                                                        \
+		if (probe_guard)                                    \
+			return (expr);                              \
+		int take_ = sample_take(n);                         \
+		if (!take_) {                                       \
+			probe_guard = IN_ALLOCATOR;                 \
+			p = (expr);                                 \
+			probe_guard = 0;                            \
+			break;                                      \
+		}                                                   \
+		probe_guard = 1;                                    \
+		int on_ = probe_enter() && sample_decide(take_, n); \
+		probe_guard = IN_ALLOCATOR;                         \
+		p = (expr);                                         \
+		probe_guard = 1;                                    \
+		if (on_ && p) {                                     \
+			int e_ = errno;                             \
+			record_alloc(p, (n), CALLER);               \
+			errno = e_;                                 \
+		}                                                   \
+		probe_guard = 0;                                    \
 	} while (0)
 
 EXPORT void *malloc(size_t n)
@@ -224,8 +240,10 @@ static void *tracked_realloc(void *p, size_t n, size_t m, int is_array, const vo
 
 	if (__builtin_mul_overflow(n, m, &bytes))
 		bytes = SIZE_MAX;
+	int take = sample_take(bytes);
 	if (!probe_enter())
 		return is_array ? real.reallocarray(p, n, m) : real.realloc(p, n);
+	take = sample_decide(take, bytes);
 	int known = p ? record_take(p, &b) == 0 : 0;
 	probe_guard = IN_ALLOCATOR;
 	q = is_array ? real.reallocarray(p, n, m) : real.realloc(p, n);
@@ -239,7 +257,7 @@ static void *tracked_realloc(void *p, size_t n, size_t m, int is_array, const vo
 	}
 	if (p)
 		record_release(&b, known);
-	if (q)
+	if (q && take)
 		record_alloc(q, bytes, caller);
 	errno = e;
 	return q;
@@ -298,8 +316,15 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	}
 	if (probe_guard)
 		return real.posix_memalign(out, align, n);
+	int take = sample_take(n);
+	if (!take) {
+		probe_guard = IN_ALLOCATOR;
+		int r = real.posix_memalign(out, align, n);
+		probe_guard = 0;
+		return r;
+	}
 	probe_guard = 1;
-	int on = probe_enter();
+	int on = probe_enter() && sample_decide(take, n);
 	probe_guard = IN_ALLOCATOR;
 	int r = real.posix_memalign(out, align, n);
 	probe_guard = 1;

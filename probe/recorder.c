@@ -18,11 +18,16 @@
 #include <unistd.h>
 
 #include "../shared/procstat.h"
+#include "../shared/sample.h"
 #include "unwind.h"
 
 struct recorder rec = { .phase = PHASE_NEW };
 __thread int probe_guard __attribute__((tls_model("initial-exec")));
 __thread uint16_t probe_thread_tag __attribute__((tls_model("initial-exec")));
+uint32_t probe_sample_mean;
+__thread int64_t probe_sample_left __attribute__((tls_model("initial-exec")));
+static __thread uint64_t sample_state __attribute__((tls_model("initial-exec")));
+static _Atomic uint64_t sample_threads; /* threads that drew a first gap */
 
 _Static_assert(LT_THREADS_CAP <= OWNER_SLOTS, "a thread tag holds a registry slot");
 
@@ -59,6 +64,30 @@ void recorder_config_from_env(struct recorder_config *cfg)
 	cfg->interval_ms = env_u32("LEAKTOP_INTERVAL", LT_INTERVAL_DEFAULT, LT_TICK_MS, 3600000);
 	cfg->stacks_cap = env_u32("LEAKTOP_MAX_STACKS", LT_STACKS_DEFAULT, 16, 1u << 24);
 	cfg->launcher_pid = (int)env_u32("LEAKTOP_LAUNCHER", 0, 1, 1u << 30);
+	cfg->sample_bytes = env_u32("LEAKTOP_SAMPLE", 0, 1, LT_SAMPLE_MAX);
+	/* A fixed seed makes a one-thread program's samples repeat (tests). */
+	cfg->sample_seed = env_u32("LEAKTOP_SAMPLE_SEED", 0, 1, UINT32_MAX);
+	if (!cfg->sample_seed) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		cfg->sample_seed =
+		    (uint64_t)ts.tv_nsec << 20 ^ (uint64_t)ts.tv_sec ^ (uint64_t)getpid() << 40;
+	}
+}
+
+int sample_slow(uint32_t mean)
+{
+	if (!sample_state) {
+		/* This thread's first allocation: its countdown starts now,
+		 * with the allocation's bytes already taken off. */
+		uint64_t k = atomic_fetch_add_explicit(&sample_threads, 1, memory_order_relaxed);
+		sample_state = sample_seed(rec.cfg.sample_seed + k);
+		probe_sample_left += (int64_t)sample_next_gap(&sample_state, mean);
+		if (probe_sample_left > 0)
+			return 0;
+	}
+	probe_sample_left = (int64_t)sample_next_gap(&sample_state, mean);
+	return 1;
 }
 
 static void *map_anon(size_t bytes)
@@ -109,6 +138,7 @@ int recorder_init(const struct recorder_config *cfg)
 	h->start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	h->interval_ms = cfg->interval_ms;
 	h->depth = cfg->depth;
+	h->sample_bytes = cfg->sample_bytes;
 	h->stacks_cap = cfg->stacks_cap;
 	h->pool_cap = pool_cap;
 	h->ring_cap = LT_RING_CAP;
@@ -134,6 +164,7 @@ int recorder_init(const struct recorder_config *cfg)
 	                  &h->pool_used) < 0)
 		goto nomem;
 	blocktab_init(&rec.blocks);
+	probe_sample_mean = cfg->sample_bytes;
 	/* Release: every field above is written before a reader can see RUNNING;
 	 * pairs with the acquire in shm_state(). */
 	atomic_store_explicit(&h->state, LT_STATE_RUNNING, memory_order_release);
@@ -178,6 +209,7 @@ void recorder_fini(void)
 	atomic_store(&rec.ended_freed, 0);
 	atomic_store(&rec.unknown_frees, 0);
 	atomic_store(&rec.overflow_allocs, 0);
+	probe_sample_mean = 0;
 	atomic_store(&rec.phase, PHASE_NEW);
 }
 
@@ -298,7 +330,7 @@ void record_release(const struct block_rec *b, int known)
 		return;
 	if (known)
 		count_free(b);
-	else
+	else if (!probe_sample_mean) /* sampling: most frees are of blocks not recorded */
 		atomic_fetch_add_explicit(&rec.unknown_frees, 1, memory_order_relaxed);
 }
 

@@ -45,10 +45,12 @@ struct owner_counters {
 };
 
 struct recorder_config {
-	uint32_t depth;       /* frames per stack, 1..LT_DEPTH_MAX */
-	uint32_t interval_ms; /* snapshot interval */
-	uint32_t stacks_cap;  /* distinct stacks before overflow */
-	int launcher_pid;     /* leaktop process that owns the segment, or 0 */
+	uint32_t depth;        /* frames per stack, 1..LT_DEPTH_MAX */
+	uint32_t interval_ms;  /* snapshot interval */
+	uint32_t stacks_cap;   /* distinct stacks before overflow */
+	int launcher_pid;      /* leaktop process that owns the segment, or 0 */
+	uint32_t sample_bytes; /* 0: record every allocation; else the mean gap */
+	uint64_t sample_seed;  /* where the threads' gap draws start */
 };
 
 struct recorder {
@@ -80,6 +82,31 @@ extern struct recorder rec;
  * allocations made by the probe's callees (or by a signal handler that
  * interrupts it) pass straight through untracked. */
 extern __thread int probe_guard __attribute__((tls_model("initial-exec")));
+
+/* The mean gap of byte sampling, 0 when every allocation is recorded (and
+ * until the recorder starts). Written once, before the phase goes ON. */
+extern uint32_t probe_sample_mean;
+
+/* Bytes this thread may still allocate before its next sampled one. */
+extern __thread int64_t probe_sample_left __attribute__((tls_model("initial-exec")));
+
+/* Draws this thread's next gap, for an allocation that ran out the
+ * countdown; 1 when it is to be recorded (0 for a thread's first
+ * allocation, when its first gap covers it). */
+int sample_slow(uint32_t mean);
+
+/* Whether to record an allocation of n bytes: 2 when not sampling (every
+ * allocation is, or the recorder has not started), 1 to record it, 0 not.
+ * The common case of sampling is a subtraction and a branch. */
+static inline int sample_take(size_t n)
+{
+	uint32_t mean = probe_sample_mean;
+	if (!mean)
+		return 2;
+	if (n < (1ull << 62) && (probe_sample_left -= (int64_t)n) > 0)
+		return 0;
+	return sample_slow(mean);
+}
 
 /* This thread's owner tag, 0 while it has none (threads.c sets it). */
 extern __thread uint16_t probe_thread_tag __attribute__((tls_model("initial-exec")));

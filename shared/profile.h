@@ -81,6 +81,10 @@ struct profile {
 	uint64_t start_ns;
 	uint32_t interval_ms;
 	uint32_t depth;
+	/* 0: every allocation was recorded. Else the probe sampled with this
+	 * mean gap in bytes, and every count here is already an estimate
+	 * (sample.h): readers scale once, where a snapshot enters a profile. */
+	uint32_t sample_bytes;
 
 	struct prof_stack *stacks; /* indexed by id; see profile_stack() */
 	uint8_t *stack_known;      /* per id: 1 when added */

@@ -434,6 +434,7 @@ int rec_writer_sync(struct rec_writer *w, const struct profile *p, char *err, si
 		bytes_put_u32(&o, p->interval_ms);
 		bytes_put_u32(&o, p->depth);
 		put_str(&o, p->program);
+		bytes_put_u32(&o, p->sample_bytes);
 		if (write_record(w, REC_META, &o, err, errlen) < 0)
 			goto out;
 		w->meta_done = 1;

@@ -46,6 +46,7 @@ struct reader {
 	size_t errlen;
 	uint64_t off;      /* file offset of the record being parsed */
 	uint32_t type;     /* its type */
+	uint32_t version;  /* the file's */
 	uint64_t *frames;  /* scratch for one stack's frames */
 	size_t frames_cap; /* in frames */
 	char *str;         /* scratch for NUL-terminated copies of strings */
@@ -145,6 +146,12 @@ static int read_meta(struct reader *r, struct bytes_in *in)
 		return corrupt(r, "payload ends inside the fixed fields");
 	if (get_str(r, in, "program", &s, &n) < 0)
 		return -1;
+	/* Version 3 adds the sampling mean; earlier files recorded everything. */
+	uint32_t sample = r->version >= 3 ? bytes_get_u32(in) : 0;
+	if (in->bad)
+		return corrupt(r, "payload ends inside the sampling mean");
+	if (sample > LT_SAMPLE_MAX)
+		return corrupt(r, "sampling mean %u is above %u", sample, LT_SAMPLE_MAX);
 	/* A later META starts a new process image (the program exec'd): its
 	 * stack ids mean nothing in the old one, so the reader starts over. */
 	if (r->p->program && profile_reset(r->p) < 0)
@@ -160,6 +167,7 @@ static int read_meta(struct reader *r, struct bytes_in *in)
 	r->p->start_ns = start_ns;
 	r->p->interval_ms = interval_ms;
 	r->p->depth = depth;
+	r->p->sample_bytes = sample;
 	return 0;
 }
 
@@ -485,7 +493,9 @@ int rec_read_mem(const void *buf, size_t len, struct profile *p, char *err, size
 	if (rc != 0)
 		return rc;
 
-	struct reader r = { .p = p, .err = err, .errlen = errlen };
+	struct reader r = {
+		.p = p, .err = err, .errlen = errlen, .version = bytes_load_u32(b + 8)
+	};
 	int ended = 0;
 	for (size_t off = FILE_HEADER; off < len && rc == 0;) {
 		size_t left = len - off;

@@ -15,7 +15,10 @@
  *
  * Payloads, by type:
  *   META (1):     u32 pid, u64 start_ns, u32 interval_ms, u32 depth,
- *                 str program
+ *                 str program, u32 sample_bytes (version 3; absent before:
+ *                 0). 0: every allocation was recorded; else the probe
+ *                 sampled with that mean gap, and every count in the file
+ *                 is already scaled to an estimate (shared/sample.h)
  *   STACKS (2):   u32 n, then n times: u32 id, u16 depth, u64 frames[depth]
  *                 (leaf first)
  *   SYMBOLS (3):  u32 n, then n times: u64 addr, u32 line, str func,
@@ -63,7 +66,7 @@
 #include "profile.h"
 
 #define REC_MAGIC      "LKTREC\r\n"
-#define REC_VERSION    2 /* 2: DELTA records; a version 1 file reads the same */
+#define REC_VERSION    3 /* 2: DELTA records; 3: META's sampling mean. Older files read the same */
 #define REC_FULL_EVERY 32
 #define REC_RAW_MAX    (64u << 20)
 #define REC_FILE_MAX   (4ull << 30) /* rec_read_file loads the whole file: 4 GiB at most */

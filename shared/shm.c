@@ -142,7 +142,8 @@ static int validate_header(const struct lt_shm_header *h, uint64_t size, const c
 		*cause = "segment layout is inconsistent";
 		return -1;
 	}
-	if (h->depth == 0 || h->depth > LT_DEPTH_MAX || h->pid <= 0) {
+	if (h->depth == 0 || h->depth > LT_DEPTH_MAX || h->pid <= 0 ||
+	    h->sample_bytes > LT_SAMPLE_MAX) {
 		*cause = "segment header has out-of-range fields";
 		return -1;
 	}
@@ -513,7 +514,7 @@ void shm_want_interval(const struct shm_reader *r, uint32_t ms, uint64_t until_n
 	if (fstat(r->fd, &st) < 0 || (uint64_t)st.st_size < r->size)
 		return;
 	_Static_assert(offsetof(struct lt_shm_header, want_until_ns) ==
-	               offsetof(struct lt_shm_header, want_interval_ms) + 8,
+	                   offsetof(struct lt_shm_header, want_interval_ms) + 8,
 	               "the wish is one write");
 	if (pwrite(r->fd, &wish, sizeof wish, offsetof(struct lt_shm_header, want_interval_ms)) < 0)
 		return; /* a wish, not a need: the probe keeps its own interval */

@@ -60,6 +60,8 @@
 /* Stack id 0 is where allocations go when the stack table is full, and the
  * stack of allocations made before the probe could unwind has depth 0. */
 #define LT_STACK_OVERFLOW 0
+/* The largest mean gap of byte sampling (sample.h), bytes. */
+#define LT_SAMPLE_MAX (1u << 30)
 /* No stack: a thread the probe did not see created (main, or one started
  * before the probe), or one whose current stack is unknown (see lt_wait). */
 #define LT_STACK_NONE 0xffffffffu
@@ -103,7 +105,7 @@ struct lt_shm_header {
 	uint64_t start_ns;     /* CLOCK_REALTIME when the probe started */
 	uint32_t interval_ms;  /* snapshot interval asked for at start */
 	uint32_t depth;        /* maximum frames per stack */
-	uint32_t flags;        /* reserved, 0 */
+	uint32_t sample_bytes; /* 0: every allocation; else the mean gap (sample.h) */
 	uint32_t stacks_cap;   /* entries in the stack index and the snapshot */
 	uint32_t pool_cap;     /* frames in the stack pool */
 	uint32_t ring_cap;     /* ticks in the ring, a power of two */
@@ -279,9 +281,9 @@ void *shm_create_segment(char *name_out, pid_t pid, uint64_t size);
 struct shm_reader {
 	int fd;
 	uint64_t size;
-	const unsigned char *base; /* read-only mapping of the whole segment */
+	const unsigned char *base;       /* read-only mapping of the whole segment */
 	const struct lt_shm_header *ctl; /* page 0, mapped read-only */
-	struct lt_shm_header hdr;  /* validated copy of the immutable fields */
+	struct lt_shm_header hdr;        /* validated copy of the immutable fields */
 	char name[LT_SHM_NAME_MAX];
 };
 

@@ -3,6 +3,8 @@
 #ifndef LEAKTOP_CMD_H
 #define LEAKTOP_CMD_H
 
+#include <stdint.h>
+
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_list(int argc, char **argv);
@@ -17,5 +19,12 @@ __attribute__((noreturn)) void die_bad_option(const char *cmd, int c, char **arg
 
 /* Parses a decimal in [lo, hi] or dies naming the option. */
 unsigned long parse_ulong(const char *opt, const char *s, unsigned long lo, unsigned long hi);
+
+/* Parses a size ("4096", "512K", "1.5M", "2G", an optional B after the
+ * unit; K is 1024) of at most hi bytes, or dies naming the option. */
+uint64_t parse_bytes(const char *opt, const char *s, uint64_t hi);
+
+/* --sample: the mean gap of byte sampling, 0 for every allocation. */
+uint32_t parse_sample(const char *s);
 
 #endif

@@ -42,7 +42,7 @@
 #define DEFAULT_MAX_SIZE (100ull << 20)
 
 static const char usage[] = "usage: leaktop record [-o FILE] [--max-size BYTES] [--interval MS] "
-                            "[--depth N]\n"
+                            "[--depth N] [--sample BYTES]\n"
                             "                      [--max-stacks N] [--follow-exec] [-q] "
                             "-- PROGRAM [ARGS...]\n"
                             "       leaktop record -p PID [-o FILE] [--max-size BYTES] [-q]";
@@ -77,37 +77,13 @@ static void sync_or_die(struct recorder_run *r)
 	rec_writer_forget(&r->w, r->prof);
 }
 
-/* "100M", "1.5G", "4096", "0" (no limit): bytes, or a bad-option exit. */
-static uint64_t parse_size(const char *s)
+/* --max-size: bytes, 0 for no limit, or a bad-option exit. */
+static uint64_t parse_max_size(const char *s)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	double unit = 1;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		unit = 1024.0;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		unit = 1024.0 * 1024;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		unit = 1024.0 * 1024 * 1024;
-		end++;
-		break;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (end == s || *end || errno || !(v >= 0) || v * unit > 1e15)
-		die("--max-size: '%s' is not a size (BYTES, or with K, M or G; 0 for no limit)", s);
-	if (v > 0 && v * unit < 65536)
+	uint64_t v = parse_bytes("--max-size", s, 1ull << 50);
+	if (v > 0 && v < 65536)
 		die("--max-size: %s is below the 64 KiB a recording needs to thin into", s);
-	return (uint64_t)(v * unit);
+	return v;
 }
 
 /* One poll: attach when the segment appears, copy and write what is new. */
@@ -215,6 +191,7 @@ int cmd_record(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "max-size", required_argument, NULL, 'm' },
+		{ "sample", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -227,10 +204,10 @@ int cmd_record(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:o:p:qh", opts, NULL)) != -1) {
-		launch_opt |= c == 'i' || c == 'd' || c == 's' || c == 'f';
+		launch_opt |= c == 'i' || c == 'd' || c == 's' || c == 'f' || c == 'z';
 		switch (c) {
 		case 'o': out = optarg; break;
-		case 'm': r.max_size = parse_size(optarg); break;
+		case 'm': r.max_size = parse_max_size(optarg); break;
 		case 'p': pid = (long)parse_ulong("-p", optarg, 1, 1u << 30); break;
 		case 'i':
 			lo.interval_ms =
@@ -243,6 +220,7 @@ int cmd_record(int argc, char **argv)
 			lo.max_stacks = (unsigned)parse_ulong("--max-stacks", optarg, 16, 1u << 24);
 			break;
 		case 'f': lo.follow_exec = 1; break;
+		case 'z': lo.sample_bytes = parse_sample(optarg); break;
 		case 'q': quiet = 1; break;
 		case 'h': puts(usage); return 0;
 		default: die_bad_option("record", c, argv);
@@ -253,7 +231,8 @@ int cmd_record(int argc, char **argv)
 			die("record: give -p PID or a program, not both");
 		if (launch_opt)
 			die("record: -p PID records the probe as it runs: --interval, --depth, "
-			    "--max-stacks and --follow-exec are for a program leaktop starts");
+			    "--max-stacks, --sample and --follow-exec are for a program leaktop "
+			    "starts");
 		return record_pid((pid_t)pid, out, r.max_size, quiet);
 	}
 	if (optind >= argc)

@@ -39,6 +39,7 @@ static int run_or_attach(int argc, char **argv, int attach)
 		{ "output", required_argument, NULL, 'o' },
 		{ "stdin", no_argument, NULL, 'S' },
 		{ "depth", required_argument, NULL, 'd' },
+		{ "sample", required_argument, NULL, 'z' },
 		{ "follow-exec", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -63,13 +64,14 @@ static int run_or_attach(int argc, char **argv, int attach)
 		case 'd':
 			lo.depth = (unsigned)parse_ulong("--depth", optarg, 1, LT_DEPTH_MAX);
 			break;
+		case 'z': lo.sample_bytes = parse_sample(optarg); break;
 		case 'f': lo.follow_exec = 1; break;
 		case 'h':
 			puts(attach ? "usage: leaktop attach [--theme NAME] PID"
 			            : "usage: leaktop run [--interval MS] [--theme NAME] [--output "
 			              "FILE] [--stdin]\n"
-			              "                   [--depth N] [--follow-exec] -- PROGRAM "
-			              "[ARGS...]");
+			              "                   [--depth N] [--sample BYTES] "
+			              "[--follow-exec] -- PROGRAM [ARGS...]");
 			return 0;
 		default: die_bad_option(cmd, c, argv);
 		}

@@ -94,6 +94,9 @@ static void child(int gate, int errfd, char *const argv[], const struct launch_o
 		set_env_u("LEAKTOP_DEPTH", o->depth);
 	if (o->max_stacks)
 		set_env_u("LEAKTOP_MAX_STACKS", o->max_stacks);
+	/* Always set: a LEAKTOP_SAMPLE left in the environment must not
+	 * sample a run that asked for every allocation. */
+	set_env_u("LEAKTOP_SAMPLE", o->sample_bytes);
 	if (o->follow_exec)
 		setenv("LEAKTOP_FOLLOW_EXEC", "1", 1);
 	execvp(argv[0], argv);

@@ -10,9 +10,10 @@
 #include <sys/types.h>
 
 struct launch_opts {
-	unsigned interval_ms; /* 0: the probe's default */
-	unsigned depth;       /* 0: the probe's default */
-	unsigned max_stacks;  /* 0: the probe's default */
+	unsigned interval_ms;  /* 0: the probe's default */
+	unsigned depth;        /* 0: the probe's default */
+	unsigned max_stacks;   /* 0: the probe's default */
+	unsigned sample_bytes; /* 0: every allocation; else the mean gap sampled */
 	int follow_exec;
 	int stdio_fd;   /* >= 0: the program's stdout and stderr go there */
 	int stdin_null; /* the program's stdin is /dev/null */

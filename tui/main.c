@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "shared/shm.h"
 #include "xalloc.h"
 
 #define LEAKTOP_VERSION "0.1.0"
@@ -18,15 +19,18 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run [--interval MS] [--theme NAME] [--output FILE] [--stdin] [--depth N]\n"
-    "      [--follow-exec] -- PROGRAM [ARGS...]\n"
+    "      [--sample BYTES] [--follow-exec] -- PROGRAM [ARGS...]\n"
     "                 start PROGRAM with the probe and open the live view\n"
     "  attach [--theme NAME] PID\n"
     "                 open the live view on a running process that has the probe\n"
     "  list [--gc]    the probed processes this user can see; --gc removes the\n"
     "                 segments of those that are gone (killed)\n"
     "  record [-o|--output FILE] [--max-size BYTES] [--interval MS] [--depth N]\n"
-    "         [--max-stacks N] [--follow-exec] [-q|--quiet] -- PROGRAM [ARGS...]\n"
-    "                 run PROGRAM with the probe, writing every snapshot to FILE\n"
+    "         [--max-stacks N] [--sample BYTES] [--follow-exec] [-q|--quiet]\n"
+    "         -- PROGRAM [ARGS...]\n"
+    "                 run PROGRAM with the probe, writing every snapshot to FILE;\n"
+    "                 --sample 512K records about one allocation per 512 KiB and\n"
+    "                 shows estimates (cheap enough for production)\n"
     "  record -p|--pid PID [-o FILE] [--max-size BYTES] [-q]\n"
     "                 record a process that has the probe until Ctrl-C; it runs on\n"
     "  report (FILE | -p|--pid PID) [--at N|last] [-o|--output FILE]\n"
@@ -55,6 +59,35 @@ unsigned long parse_ulong(const char *opt, const char *s, unsigned long lo, unsi
 	if (!*s || *end || errno || *s == '-' || v < lo || v > hi)
 		die("%s: '%s' is not a number from %lu to %lu", opt, s, lo, hi);
 	return v;
+}
+
+uint64_t parse_bytes(const char *opt, const char *s, uint64_t hi)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double unit = 1;
+	switch (*end) {
+	case 'k':
+	case 'K': unit = 1024.0; break;
+	case 'm':
+	case 'M': unit = 1024.0 * 1024; break;
+	case 'g':
+	case 'G': unit = 1024.0 * 1024 * 1024; break;
+	}
+	if (unit > 1)
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (end == s || *end || errno || !(v >= 0) || v * unit > (double)hi)
+		die("%s: '%s' is not a size up to %llu bytes (BYTES, or with K, M or G)", opt, s,
+		    (unsigned long long)hi);
+	return (uint64_t)(v * unit);
+}
+
+uint32_t parse_sample(const char *s)
+{
+	return (uint32_t)parse_bytes("--sample", s, LT_SAMPLE_MAX);
 }
 
 void die_bad_option(const char *cmd, int c, char **argv)

@@ -194,6 +194,14 @@ static void write_text(FILE *f, const struct profile *p, uint32_t i, const struc
 		fprintf(f, ", %" PRIu64 " frees of blocks allocated before tracking",
 		        s->unknown_frees);
 	fputc('\n', f);
+	if (p->sample_bytes) {
+		report_human(a, sizeof a, p->sample_bytes);
+		fprintf(f, "sampled, mean %s: every figure is an estimate\n", a);
+	}
+	if (s->probe_bytes) {
+		report_human(a, sizeof a, s->probe_bytes);
+		fprintf(f, "probe memory %s\n", a);
+	}
 	if (s->overflow_allocs)
 		fprintf(f, "warning: %" PRIu64 " allocations found the stack table full\n",
 		        s->overflow_allocs);
@@ -324,9 +332,9 @@ static void write_json(FILE *f, const struct profile *p, uint32_t i, const struc
 	report_json_str(f, p->program ? p->program : "");
 	fprintf(f,
 	        ", \"pid\": %d, \"time_ms\": %" PRIu64
-	        ", \"snapshot\": %u, \"snapshots\": %u, \"state\": ",
+	        ", \"snapshot\": %u, \"snapshots\": %u, \"sample_bytes\": %u, \"state\": ",
 	        p->pid, s->time_ns > p->start_ns ? (s->time_ns - p->start_ns) / 1000000 : 0, i + 1,
-	        p->nsnaps);
+	        p->nsnaps, p->sample_bytes);
 	report_json_str(f, st);
 	fputs(",\n \"totals\": {", f);
 	json_counts(f, &s->totals);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "rows.h"
+#include "shared/sample.h"
 #include "xalloc.h"
 
 static sigjmp_buf bus_jump;
@@ -257,7 +258,13 @@ static void poll_threads(struct source *s, struct profile *p)
 	for (uint32_t i = 0; i < h.nthreads; i++) {
 		known_stack(s, p, &s->threads[i].create_stack);
 		known_stack(s, p, &s->threads[i].wait_stack);
+		if (s->rd.hdr.sample_bytes)
+			s->threads[i].live_bytes =
+			    (uint64_t)((double)s->threads[i].live_bytes * s->thread_scale + 0.5);
 	}
+	if (s->rd.hdr.sample_bytes)
+		h.reused_live_bytes =
+		    (uint64_t)((double)h.reused_live_bytes * s->thread_scale + 0.5);
 	uint32_t m = 0;
 	for (uint32_t i = 0; i < h.nsites; i++) {
 		known_stack(s, p, &s->sites[i].stack);
@@ -310,10 +317,15 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 		p->start_ns = s->rd.hdr.start_ns;
 		p->interval_ms = s->rd.hdr.interval_ms;
 		p->depth = s->rd.hdr.depth;
+		p->sample_bytes = s->rd.hdr.sample_bytes;
 	}
-	while ((n = shm_read_ticks(&s->rd, &s->next_tick, ticks, 256)) > 0)
+	uint32_t mean = s->rd.hdr.sample_bytes;
+	while ((n = shm_read_ticks(&s->rd, &s->next_tick, ticks, 256)) > 0) {
+		for (uint32_t i = 0; i < n; i++)
+			sample_scale_tick(&ticks[i], mean);
 		if (profile_add_ticks(p, ticks, n) < 0)
 			die("out of memory");
+	}
 	if (shm_read_snapshot(&s->rd, &h, s->counts, s->rd.hdr.stacks_cap) < 0) {
 		snprintf(err, errlen, "segment %s: no consistent snapshot (corrupt or hostile)",
 		         s->rd.name);
@@ -331,6 +343,18 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 	uint32_t nonzero = 0;
 	for (uint32_t id = 0; id < h.nstacks; id++)
 		nonzero += !counts_zero(&s->counts[id]);
+	if (mean) {
+		/* Sampled: each stack scales by its own mean block size, and
+		 * the totals are the sum of the estimates, so the table adds
+		 * up; threads' bytes scale as the whole does. */
+		uint64_t raw_live = h.totals.live_bytes;
+		memset(&h.totals, 0, sizeof h.totals);
+		for (uint32_t id = 0; id < h.nstacks; id++) {
+			sample_scale_counts(&s->counts[id], mean);
+			lt_counts_add(&h.totals, &s->counts[id]);
+		}
+		s->thread_scale = raw_live ? (double)h.totals.live_bytes / (double)raw_live : 1;
+	}
 	struct snapshot snap = {
 		.seqno = h.seqno,
 		.time_ns = h.time_ns,

@@ -270,6 +270,10 @@ static void draw_header(struct app *a)
 		         a->refresh_ms / 1000.0, a->paused ? "  [PAUSED]" : "",
 		         a->has_base && !a->base_label[0] ? "  [vs BASELINE]" : "");
 	}
+	if (p->sample_bytes) {
+		ui_bytes(b3, sizeof b3, (double)p->sample_bytes);
+		printw("  [sampled, mean %s: estimates]", b3);
+	}
 	attrset(theme_attr(ROLE_NORMAL));
 	move(1, 0);
 	clrtoeol();

@@ -14,7 +14,8 @@
 #   BENCH_ROUNDS   rounds per tool and workload (default 5)
 #   BENCH_OPS      millions of malloc/free pairs, single-threaded (default 6,
 #                  about 1 s bare)
-#   BENCH_THREADS  threads of the multi-threaded workload (default 4)
+#   BENCH_THREADS  threads of the multi-threaded workload (default 8)
+#   BENCH_SAMPLE   the mean gap of the sampled leaktop runs (default 512K)
 #   BENCH_OPS_MT   millions of pairs per thread there (default 1)
 #   CC             compiler for the workload (default cc)
 #
@@ -25,8 +26,9 @@ set -uo pipefail
 build=${1:?usage: run.sh BUILD_DIR}
 rounds=${BENCH_ROUNDS:-5}
 ops=${BENCH_OPS:-6}
-threads=${BENCH_THREADS:-4}
+threads=${BENCH_THREADS:-8}
 ops_mt=${BENCH_OPS_MT:-1}
+sample=${BENCH_SAMPLE:-512K}
 cc=${CC:-cc}
 out=$build/bench
 mkdir -p "$out"
@@ -47,8 +49,8 @@ notes=()
 heaptrack_flags=()
 heaptrack_mode=
 if [ -x "$build/leaktop" ]; then
-	tools+=(leaktop)
-	leaktop_mode="leaktop record -o FILE.lkt --"
+	tools+=(leaktop sampled)
+	leaktop_mode="leaktop record -o FILE.lkt --; sampled: the same with --sample $sample"
 elif [ -f "$build/libleaktop.so" ]; then
 	tools+=(leaktop)
 	leaktop_mode="LD_PRELOAD=libleaktop.so (no $build/leaktop yet: probe alone, no recording)"
@@ -89,6 +91,10 @@ run() {
 		else
 			cmd=(env LD_PRELOAD="$build/libleaktop.so" "$out/churn" "$@")
 		fi
+		;;
+	sampled)
+		rec=$tmp/rec/x.lkt
+		cmd=("$build/leaktop" record --sample "$sample" -o "$rec" -- "$out/churn" "$@")
 		;;
 	heaptrack) cmd=(heaptrack "${heaptrack_flags[@]}" -o "$tmp/rec/x" "$out/churn" "$@") ;;
 	esac
@@ -187,7 +193,8 @@ END {
 			if (lastw != "") printf "\n    }},\n" > json
 			desc = w == "single" ? "churn " ops " (1 thread)" : "churn -t " threads " " ops_mt " (" threads " threads)"
 			printf "\n%s\n", desc
-			printf "  %-10s %9s %9s %8s %8s %11s %11s\n", "tool", "wall(s)", "cpu(s)", "wall x", "cpu x", "peak RSS", "recording"
+			printf "  %-10s %9s %9s %8s %8s %9s %11s %11s\n", "tool", "wall(s)", "cpu(s)", "wall x", "cpu x", "ns/pair", "peak RSS", "recording"
+			pairs = (w == "single" ? ops : threads * ops_mt) * 1e6
 			printf "    %s: {\"command\": %s, \"tools\": {", jstr(w), jstr(desc) > json
 			sep = ""
 			lastw = w
@@ -197,8 +204,9 @@ END {
 		r = median(rss[k]); s = size[k] == "" ? "-" : median(size[k])
 		flag = (k in failed) ? "  (" failed[k] " failed)" : ""
 		if (k in badsum) flag = flag "  (checksum differs from bare!)"
-		printf "  %-10s %9.3f %9.3f %8.2f %8.2f %11s %11s%s\n", t, mw[k], mc[k], wr, cr, human(r * 1024), human(s), flag
-		printf "%s\n      %s: {\"runs\": %d, \"failed\": %d, \"wall_s\": %.4f, \"cpu_s\": %.4f, \"wall_ratio\": %.3f, \"cpu_ratio\": %.3f, \"peak_rss_kb\": %d, \"recording_bytes\": %s}", sep, jstr(t), n[k], failed[k] + 0, mw[k], mc[k], wr, cr, r, s == "-" ? "null" : sprintf("%.0f", s) > json
+		ns = (mc[k] - mc[b]) * 1e9 / pairs
+		printf "  %-10s %9.3f %9.3f %8.2f %8.2f %9.0f %11s %11s%s\n", t, mw[k], mc[k], wr, cr, ns, human(r * 1024), human(s), flag
+		printf "%s\n      %s: {\"runs\": %d, \"failed\": %d, \"wall_s\": %.4f, \"cpu_s\": %.4f, \"wall_ratio\": %.3f, \"cpu_ratio\": %.3f, \"cpu_ns_added_per_pair\": %.1f, \"peak_rss_kb\": %d, \"recording_bytes\": %s}", sep, jstr(t), n[k], failed[k] + 0, mw[k], mc[k], wr, cr, ns, r, s == "-" ? "null" : sprintf("%.0f", s) > json
 		sep = ","
 	}
 	printf "\n    }}\n  }\n}\n" > json
@@ -206,4 +214,5 @@ END {
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "medians of $rounds rounds; ratios against bare; CPU = user+sys of every process of the tool;"
+echo "ns/pair = CPU the tool added per malloc/free pair (all threads);"
 echo "peak RSS = the target's own ru_maxrss. Per-run data: $runs; summary: $out/summary.json"

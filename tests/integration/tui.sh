@@ -585,6 +585,15 @@ $T send-keys -t replay q
 $T kill-session -t replay
 
 # --- bad input ------------------------------------------------------------------
+# --- sampling: the header says the figures are estimates ----------------------
+start sampled 120 24 "$LT" run --sample 512K -- "$BUILD/targets/growth" 30
+expect_screen sampled 5 '\[sampled, mean 512(\.0)?K(iB)?: estimates\]' \
+	"--sample 512K: the header says the figures are sampled estimates"
+expect_screen sampled 8 'leak_session_state' "--sample 512K: the 1 MiB/s leak shows within seconds"
+$T send-keys -t sampled q
+expect_screen sampled 3 'LEAKTOP-EXIT=143' "--sample: q ends the program with SIGTERM (143)"
+$T kill-session -t sampled
+
 start badattach 80 24 "$LT" attach 999999
 expect_screen badattach 3 'LEAKTOP-EXIT=2' "attach to a pid with no probe: exit 2"
 expect_screen badattach 1 '^leaktop: no leaktop probe found in process 999999$' \

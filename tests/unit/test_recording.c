@@ -244,6 +244,7 @@ static struct profile *make_profile(void)
 	p->start_ns = 1700000000123456789ull;
 	p->interval_ms = 250;
 	p->depth = 64;
+	p->sample_bytes = 524288; /* counts are estimates; the file keeps the mean */
 	return p;
 }
 
@@ -330,6 +331,7 @@ static void check_equal(const struct profile *q, const struct profile *p)
 	CHECK_EQ_U64(q->pid, p->pid);
 	CHECK_EQ_U64(q->start_ns, p->start_ns);
 	CHECK_EQ_U64(q->interval_ms, p->interval_ms);
+	CHECK_EQ_U64(q->sample_bytes, p->sample_bytes);
 	CHECK_EQ_U64(q->depth, p->depth);
 	CHECK_EQ_U64(q->nstack_order, p->nstack_order);
 	CHECK_EQ_U64(q->nsyms, p->nsyms);
@@ -587,9 +589,9 @@ static void test_header(const unsigned char *b, size_t len)
 	struct profile *q = profile_new();
 
 	memcpy(c, b, len);
-	c[8] = 3;
+	c[8] = REC_VERSION + 1;
 	CHECK_EQ_U64(rec_read_mem(c, len, q, err, sizeof(err)), (uint64_t)-1);
-	CHECK_STR(err, "recording version 3 needs a newer leaktop (this one reads up to 2)");
+	CHECK_STR(err, "recording version 4 needs a newer leaktop (this one reads up to 3)");
 	CHECK_EQ_U64(q->nsnaps, 0);
 
 	memcpy(c, "GIF89a..", 8);

@@ -47,8 +47,28 @@ void blocktab_init(struct blocktab *t)
 	memset(t, 0, sizeof *t);
 }
 
+#define FILTER_SIZE ((size_t)sizeof(uint32_t) << BLOCKTAB_FILTER_BITS)
+
+static inline _Atomic uint32_t *bucket(const struct blocktab *t, uint64_t h)
+{
+	/* Bits the shard (the top 6) and the slot (the low ones) do not use. */
+	return &t->filter[(h >> 32) & ((1u << BLOCKTAB_FILTER_BITS) - 1)];
+}
+
+int blocktab_filter_on(struct blocktab *t)
+{
+	void *p =
+	    mmap(NULL, FILTER_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	t->filter = p;
+	return 0;
+}
+
 void blocktab_fini(struct blocktab *t)
 {
+	if (t->filter)
+		munmap(t->filter, FILTER_SIZE);
 	for (int i = 0; i < BLOCKTAB_SHARDS; i++) {
 		struct block_shard *s = &t->shards[i];
 		if (s->tab)
@@ -131,6 +151,8 @@ int blocktab_insert(struct blocktab *t, uint64_t addr, uint32_t stack, uint64_t 
 		ret = 1;
 	} else {
 		atomic_store_explicit(&s->count, s->count + 1, memory_order_relaxed);
+		if (t->filter)
+			atomic_fetch_add_explicit(bucket(t, h), 1, memory_order_relaxed);
 	}
 	s->tab[i].addr = key | (uint64_t)owner << BLOCK_ADDR_BITS;
 	s->tab[i].val = pack(stack, size);
@@ -150,7 +172,8 @@ int blocktab_remove(struct blocktab *t, uint64_t addr, struct block_rec *out)
 	 * recorded. A block that was recorded was inserted before the program
 	 * could hand its address to the thread freeing it, so that thread sees
 	 * the count the insert left. */
-	if (!atomic_load_explicit(&s->count, memory_order_relaxed))
+	if (!atomic_load_explicit(&s->count, memory_order_relaxed) ||
+	    (t->filter && !atomic_load_explicit(bucket(t, h), memory_order_relaxed)))
 		return -1;
 	lock(s);
 	if (!s->tab) {
@@ -180,6 +203,8 @@ int blocktab_remove(struct blocktab *t, uint64_t addr, struct block_rec *out)
 	}
 	s->tab[i].addr = 0;
 	atomic_store_explicit(&s->count, s->count - 1, memory_order_relaxed);
+	if (t->filter)
+		atomic_fetch_sub_explicit(bucket(t, h), 1, memory_order_relaxed);
 	unlock(s);
 	return 0;
 }

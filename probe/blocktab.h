@@ -35,8 +35,15 @@ struct block_shard {
 	char pad[64 - 24];
 };
 
+/* Counters, one per bucket of addresses, of the blocks in the table: a
+ * bucket at 0 holds none, so a free can tell a block the table never had
+ * with one load. Worth it only when the table holds few of the program's
+ * blocks (sampling); off (NULL) otherwise. */
+#define BLOCKTAB_FILTER_BITS 15
+
 struct blocktab {
 	struct block_shard shards[BLOCKTAB_SHARDS];
+	_Atomic uint32_t *filter;
 };
 
 /* A block as the table holds it. */
@@ -47,6 +54,10 @@ struct block_rec {
 };
 
 void blocktab_init(struct blocktab *t);
+
+/* Turns the filter on, before the first insert. 0, or -1 when out of memory
+ * (the table works without it). */
+int blocktab_filter_on(struct blocktab *t);
 void blocktab_fini(struct blocktab *t);
 
 /* Records addr, allocated by the thread tagged owner. Returns 0; 1 when addr

@@ -164,6 +164,9 @@ int recorder_init(const struct recorder_config *cfg)
 	                  &h->pool_used) < 0)
 		goto nomem;
 	blocktab_init(&rec.blocks);
+	/* Sampling: most frees are of blocks never recorded, told by the filter. */
+	if (cfg->sample_bytes && blocktab_filter_on(&rec.blocks) < 0)
+		goto nomem;
 	probe_sample_mean = cfg->sample_bytes;
 	/* Release: every field above is written before a reader can see RUNNING;
 	 * pairs with the acquire in shm_state(). */

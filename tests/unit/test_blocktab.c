@@ -18,7 +18,7 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-static void model_check(void)
+static void model_check(int filter)
 {
 	static uint64_t addr[N];
 	static uint8_t live[N];
@@ -26,6 +26,8 @@ static void model_check(void)
 	struct block_rec old, out;
 
 	blocktab_init(&t);
+	if (filter)
+		CHECK(blocktab_filter_on(&t) == 0);
 	for (int i = 0; i < N; i++) /* 16-byte aligned, like malloc's pointers */
 		addr[i] = (rnd(&s) & 0x7ffffffffff0ull) | 0x10;
 	for (int i = 0; i < N; i++) {
@@ -61,6 +63,13 @@ static void model_check(void)
 		}
 	}
 	CHECK_EQ_U64(blocktab_count(&t), 0);
+	/* Every bucket is back to 0: an insert and its remove always pair. */
+	for (uint32_t b = 0; filter && b < 1u << BLOCKTAB_FILTER_BITS; b++)
+		if (t.filter[b]) {
+			fprintf(stderr, "filter bucket %u left at %u\n", b, (unsigned)t.filter[b]);
+			check_failures++;
+			break;
+		}
 	blocktab_fini(&t);
 }
 
@@ -130,7 +139,8 @@ static void threads(void)
 
 int main(void)
 {
-	model_check();
+	model_check(0);
+	model_check(1);
 	replace_and_clamp();
 	threads();
 	return CHECK_DONE();

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Overhead benchmark: the churn workload bare, under leaktop and under
-# heaptrack, for one thread and for several. Usage: run.sh BUILD_DIR
+# Overhead benchmark: workloads bare, under leaktop (every allocation, and
+# sampled) and under heaptrack. The churn workload for one thread and for
+# several, and three real programs: python3, sqlite3 and gcc's compiler.
+# Usage: run.sh BUILD_DIR
 #
 # Runs are interleaved (bare, leaktop, heaptrack, bare, leaktop, ...) so that
 # a slow drift of the machine (thermal, another job) hits every tool alike.
@@ -17,6 +19,7 @@
 #   BENCH_THREADS  threads of the multi-threaded workload (default 8)
 #   BENCH_SAMPLE   the mean gap of the sampled leaktop runs (default 512K)
 #   BENCH_OPS_MT   millions of pairs per thread there (default 1)
+#   BENCH_WORKLOADS  a subset, e.g. "single sqlite" (default: all)
 #   CC             compiler for the workload (default cc)
 #
 # Prints a table and writes BUILD/bench/summary.json. Not part of `make test`:
@@ -41,6 +44,23 @@ here=$(cd "$(dirname "$0")" && pwd)
 $cc -std=gnu11 -O2 -fomit-frame-pointer -g -Wall -Wextra -o "$out/churn" "$here/churn.c" -lpthread ||
 	exit 1
 $cc -std=gnu11 -O2 -Wall -Wextra -o "$out/measure" "$here/measure.c" || exit 1
+
+# The real programs' inputs: a C file preprocessed for gcc's compiler
+# proper (cc1, one process, so every tool sees the whole compile), and an
+# SQL script of inserts, an index, queries and updates for sqlite3.
+repo=$(cd "$here/../.." && pwd)
+cc1=$(gcc -print-prog-name=cc1 2>/dev/null)
+gcc -std=gnu11 -I"$repo" -E "$repo/tui/ui.c" -o "$out/ui.i" 2>/dev/null || cc1=
+cat >"$out/work.sql" <<'SQL'
+CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, v REAL);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)
+INSERT INTO t SELECT x, printf('name%d', x * 7919 % 100003), x * 0.5 FROM c;
+CREATE INDEX i ON t(name);
+SELECT count(*), sum(v) FROM t WHERE name LIKE 'name1%';
+SELECT substr(name, 1, 6), count(*) FROM t GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5;
+UPDATE t SET name = name || '-x' WHERE id % 3 = 0;
+SELECT count(DISTINCT name) FROM t;
+SQL
 
 # --- tools ---------------------------------------------------------------
 
@@ -76,48 +96,68 @@ trap 'rm -rf "$tmp"' EXIT
 runs=$out/runs.tsv
 printf 'workload\ttool\tround\twall\tuser\tsys\ttree_maxrss_kb\ttarget_maxrss_kb\trecording_bytes\tstatus\tchecksum\n' >"$runs"
 
-# run WORKLOAD TOOL ROUND CHURN_ARGS...: one measured run, one line of $runs.
+# run WORKLOAD TOOL ROUND: one measured run of the command in the array
+# cmd_WORKLOAD, one line of $runs.
 run() {
 	local workload=$1 tool=$2 round=$3
-	shift 3
+	local -n wl=cmd_$workload
 	local cmd=() rec=
 	rm -rf "$tmp/rec" && mkdir "$tmp/rec"
 	case $tool in
-	bare) cmd=("$out/churn" "$@") ;;
+	bare) cmd=("${wl[@]}") ;;
 	leaktop)
 		if [ -x "$build/leaktop" ]; then
 			rec=$tmp/rec/x.lkt
-			cmd=("$build/leaktop" record -o "$rec" -- "$out/churn" "$@")
+			cmd=("$build/leaktop" record -q -o "$rec" -- "${wl[@]}")
 		else
-			cmd=(env LD_PRELOAD="$build/libleaktop.so" "$out/churn" "$@")
+			cmd=(env LD_PRELOAD="$build/libleaktop.so" "${wl[@]}")
 		fi
 		;;
 	sampled)
 		rec=$tmp/rec/x.lkt
-		cmd=("$build/leaktop" record --sample "$sample" -o "$rec" -- "$out/churn" "$@")
+		cmd=("$build/leaktop" record -q --sample "$sample" -o "$rec" -- "${wl[@]}")
 		;;
-	heaptrack) cmd=(heaptrack "${heaptrack_flags[@]}" -o "$tmp/rec/x" "$out/churn" "$@") ;;
+	heaptrack) cmd=(heaptrack "${heaptrack_flags[@]}" -o "$tmp/rec/x" "${wl[@]}") ;;
 	esac
-	"$out/measure" "$tmp/m" "${cmd[@]}" >"$tmp/log" 2>&1
+	"$out/measure" "$tmp/m" "${cmd[@]}" <"${stdin[$workload]:-/dev/null}" >"$tmp/log" 2>"$tmp/err"
 	local m line size=- sum maxrss
 	m=$(cat "$tmp/m" 2>/dev/null || echo "0 0 0 0 255")
 	read -r wall user sys tree status <<<"$m"
-	line=$(grep '^churn:' "$tmp/log" | tail -n 1)
-	sum=$(sed -n 's/.*checksum \([0-9a-f]*\).*/\1/p' <<<"$line")
-	maxrss=$(sed -n 's/.*maxrss_kb \([0-9]*\).*/\1/p' <<<"$line")
+	if [[ $workload == single || $workload == multi ]]; then
+		# churn prints its checksum and its own peak RSS.
+		line=$(grep '^churn:' "$tmp/log" | tail -n 1)
+		sum=$(sed -n 's/.*checksum \([0-9a-f]*\).*/\1/p' <<<"$line")
+		maxrss=$(sed -n 's/.*maxrss_kb \([0-9]*\).*/\1/p' <<<"$line")
+	else
+		# The program's output without heaptrack's own lines; the peak
+		# RSS of the largest process of the tree.
+		sum=$(grep -v -e '^heaptrack output will be written' -e 'libheaptrack_preload.so$' \
+			-e '^starting application' -e '^Heaptrack finished' -e 'heaptrack_interpret' \
+			-e '^$' "$tmp/log" | md5sum | cut -c1-16)
+		maxrss=$tree
+	fi
 	[ -n "$rec" ] || rec=$(ls "$tmp"/rec/x.* 2>/dev/null | head -n 1)
 	[ -n "$rec" ] && [ -f "$rec" ] && size=$(stat -c %s "$rec")
 	if [ "$status" != 0 ] || [ -z "$sum" ]; then
 		echo "  $tool ($workload, round $round) failed with status $status:" >&2
-		tail -n 5 "$tmp/log" | sed 's/^/    /' >&2
+		tail -n 5 "$tmp/log" "$tmp/err" | sed 's/^/    /' >&2
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$tool" "$round" "$wall" \
 		"$user" "$sys" "$tree" "${maxrss:--}" "$size" "$status" "${sum:--}" >>"$runs"
 }
 
-workloads=(single "multi")
-args_single=("$ops")
-args_multi=(-t "$threads" "$ops_mt")
+declare -A stdin=([sqlite]=$out/work.sql)
+cmd_single=("$out/churn" "$ops")
+cmd_multi=("$out/churn" -t "$threads" "$ops_mt")
+cmd_python=(python3 "$repo/tests/stress/workload.py" 20000)
+cmd_sqlite=(sqlite3 :memory:)
+cmd_gcc=("$cc1" -quiet -O2 "$out/ui.i" -o -)
+cmd_warmup=("$out/churn" 0.05)
+workloads=(single multi)
+command -v python3 >/dev/null && workloads+=(python) || notes+=("python3: not installed; skipped")
+command -v sqlite3 >/dev/null && workloads+=(sqlite) || notes+=("sqlite3: not installed; skipped")
+[ -n "$cc1" ] && workloads+=(gcc) || notes+=("gcc's cc1: not found; skipped")
+[ -n "${BENCH_WORKLOADS:-}" ] && read -r -a workloads <<<"$BENCH_WORKLOADS"
 
 echo "== leaktop overhead benchmark: ${tools[*]}, $rounds rounds, interleaved"
 [ -n "$leaktop_mode" ] && echo "   leaktop:   $leaktop_mode"
@@ -127,21 +167,20 @@ for n in "${notes[@]}"; do echo "   $n"; done
 # widen the spread: the load average says whether to trust a close call.
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   single: churn $ops (M pairs);  multi: churn -t $threads $ops_mt (M pairs per thread)"
+echo "   python: workload.py 20000;  sqlite: 300,000 rows in :memory:;  gcc: cc1 -O2 tui/ui.c"
 
 # Warm-up: page cache, heaptrack's script and libraries; not recorded.
 for tool in "${tools[@]}"; do
-	run warmup "$tool" 0 0.05
+	run warmup "$tool" 0
 done
 sed -i '/^warmup\t/d' "$runs"
 
 for ((r = 1; r <= rounds; r++)); do
 	printf '   round %d/%d\n' "$r" "$rounds"
 	for w in "${workloads[@]}"; do
-		declare -n args=args_$w
 		for tool in "${tools[@]}"; do
-			run "$w" "$tool" "$r" "${args[@]}"
+			run "$w" "$tool" "$r"
 		done
-		unset -n args
 	done
 done
 
@@ -191,10 +230,10 @@ END {
 		b = w SUBSEP "bare"
 		if (w != lastw) {
 			if (lastw != "") printf "\n    }},\n" > json
-			desc = w == "single" ? "churn " ops " (1 thread)" : "churn -t " threads " " ops_mt " (" threads " threads)"
+			desc = w == "single" ? "churn " ops " (1 thread)" : w == "multi" ? "churn -t " threads " " ops_mt " (" threads " threads)" : w == "python" ? "python3 workload.py 20000" : w == "sqlite" ? "sqlite3: 300,000 rows, an index, queries, updates" : "gcc: cc1 -O2 tui/ui.c"
 			printf "\n%s\n", desc
 			printf "  %-10s %9s %9s %8s %8s %9s %11s %11s\n", "tool", "wall(s)", "cpu(s)", "wall x", "cpu x", "ns/pair", "peak RSS", "recording"
-			pairs = (w == "single" ? ops : threads * ops_mt) * 1e6
+			pairs = w == "single" ? ops * 1e6 : w == "multi" ? threads * ops_mt * 1e6 : 0
 			printf "    %s: {\"command\": %s, \"tools\": {", jstr(w), jstr(desc) > json
 			sep = ""
 			lastw = w
@@ -204,7 +243,7 @@ END {
 		r = median(rss[k]); s = size[k] == "" ? "-" : median(size[k])
 		flag = (k in failed) ? "  (" failed[k] " failed)" : ""
 		if (k in badsum) flag = flag "  (checksum differs from bare!)"
-		ns = (mc[k] - mc[b]) * 1e9 / pairs
+		ns = pairs ? (mc[k] - mc[b]) * 1e9 / pairs : 0
 		printf "  %-10s %9.3f %9.3f %8.2f %8.2f %9.0f %11s %11s%s\n", t, mw[k], mc[k], wr, cr, ns, human(r * 1024), human(s), flag
 		printf "%s\n      %s: {\"runs\": %d, \"failed\": %d, \"wall_s\": %.4f, \"cpu_s\": %.4f, \"wall_ratio\": %.3f, \"cpu_ratio\": %.3f, \"cpu_ns_added_per_pair\": %.1f, \"peak_rss_kb\": %d, \"recording_bytes\": %s}", sep, jstr(t), n[k], failed[k] + 0, mw[k], mc[k], wr, cr, ns, r, s == "-" ? "null" : sprintf("%.0f", s) > json
 		sep = ","

@@ -172,8 +172,8 @@ int blocktab_remove(struct blocktab *t, uint64_t addr, struct block_rec *out)
 	 * recorded. A block that was recorded was inserted before the program
 	 * could hand its address to the thread freeing it, so that thread sees
 	 * the count the insert left. */
-	if (!atomic_load_explicit(&s->count, memory_order_relaxed) ||
-	    (t->filter && !atomic_load_explicit(bucket(t, h), memory_order_relaxed)))
+	if (t->filter ? !atomic_load_explicit(bucket(t, h), memory_order_relaxed)
+	              : !atomic_load_explicit(&s->count, memory_order_relaxed))
 		return -1;
 	lock(s);
 	if (!s->tab) {

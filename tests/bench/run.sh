@@ -45,15 +45,28 @@ $cc -std=gnu11 -O2 -fomit-frame-pointer -g -Wall -Wextra -o "$out/churn" "$here/
 	exit 1
 $cc -std=gnu11 -O2 -Wall -Wextra -o "$out/measure" "$here/measure.c" || exit 1
 
-# The real programs' inputs: a C file preprocessed for gcc's compiler
-# proper (cc1, one process, so every tool sees the whole compile), and an
-# SQL script of inserts, an index, queries and updates for sqlite3.
+# The real programs' inputs, each about 3.5 s of work bare, so that the
+# tools' fixed costs (start-up, symbols) weigh as they would in a longer
+# run: a generated C file of 400 functions for gcc's compiler proper (cc1,
+# one process, so every tool sees the whole compile), and an SQL script of
+# inserts, an index, queries and updates for sqlite3.
 repo=$(cd "$here/../.." && pwd)
 cc1=$(gcc -print-prog-name=cc1 2>/dev/null)
-gcc -std=gnu11 -I"$repo" -E "$repo/tui/ui.c" -o "$out/ui.i" 2>/dev/null || cc1=
+[ -x "$cc1" ] || cc1=
+awk -v n=400 'BEGIN {
+	f = "struct s%d { int a, b; char name[%d]; };\n"
+	f = f "int f%d(int *a, int n, struct s%d *p)\n{\n\tint s = %d;\n"
+	f = f "\tfor (int i = 0; i < n; i++)\n"
+	f = f "\t\tif (a[i] %% %d == 0) s += a[i] * %d; else s ^= a[i] >> %d;\n"
+	f = f "\tswitch (s & 7) {\n\tcase 0: s += p->a; break;\n\tcase 1: s -= p->b; break;\n"
+	f = f "\tcase 2: s *= 3; break;\n\tdefault: s = s / 2 + p->name[%d];\n\t}\n"
+	f = f "\treturn s + (n > 1 ? f%d(a, n - 1, (void *)p) : 0);\n}\n"
+	for (i = 0; i < n; i++)
+		printf f, i, i % 30 + 2, i, i, i, i % 7 + 2, i, i % 5, i % 2, (i > 0 ? i - 1 : 0)
+}' >"$out/big.c"
 cat >"$out/work.sql" <<'SQL'
 CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, v REAL);
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 800000)
 INSERT INTO t SELECT x, printf('name%d', x * 7919 % 100003), x * 0.5 FROM c;
 CREATE INDEX i ON t(name);
 SELECT count(*), sum(v) FROM t WHERE name LIKE 'name1%';
@@ -149,9 +162,9 @@ run() {
 declare -A stdin=([sqlite]=$out/work.sql)
 cmd_single=("$out/churn" "$ops")
 cmd_multi=("$out/churn" -t "$threads" "$ops_mt")
-cmd_python=(python3 "$repo/tests/stress/workload.py" 20000)
+cmd_python=(python3 "$repo/tests/stress/workload.py" 100000)
 cmd_sqlite=(sqlite3 :memory:)
-cmd_gcc=("$cc1" -quiet -O2 "$out/ui.i" -o -)
+cmd_gcc=("$cc1" -quiet -O2 "$out/big.c" -o -)
 cmd_warmup=("$out/churn" 0.05)
 workloads=(single multi)
 command -v python3 >/dev/null && workloads+=(python) || notes+=("python3: not installed; skipped")
@@ -167,7 +180,7 @@ for n in "${notes[@]}"; do echo "   $n"; done
 # widen the spread: the load average says whether to trust a close call.
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   single: churn $ops (M pairs);  multi: churn -t $threads $ops_mt (M pairs per thread)"
-echo "   python: workload.py 20000;  sqlite: 300,000 rows in :memory:;  gcc: cc1 -O2 tui/ui.c"
+echo "   python: workload.py 100000;  sqlite: 800,000 rows in :memory:;  gcc: cc1 -O2 on 400 generated functions"
 
 # Warm-up: page cache, heaptrack's script and libraries; not recorded.
 for tool in "${tools[@]}"; do
@@ -230,7 +243,7 @@ END {
 		b = w SUBSEP "bare"
 		if (w != lastw) {
 			if (lastw != "") printf "\n    }},\n" > json
-			desc = w == "single" ? "churn " ops " (1 thread)" : w == "multi" ? "churn -t " threads " " ops_mt " (" threads " threads)" : w == "python" ? "python3 workload.py 20000" : w == "sqlite" ? "sqlite3: 300,000 rows, an index, queries, updates" : "gcc: cc1 -O2 tui/ui.c"
+			desc = w == "single" ? "churn " ops " (1 thread)" : w == "multi" ? "churn -t " threads " " ops_mt " (" threads " threads)" : w == "python" ? "python3 workload.py 100000" : w == "sqlite" ? "sqlite3: 800,000 rows, an index, queries, updates" : "gcc: cc1 -O2, 400 generated functions"
 			printf "\n%s\n", desc
 			printf "  %-10s %9s %9s %8s %8s %9s %11s %11s\n", "tool", "wall(s)", "cpu(s)", "wall x", "cpu x", "ns/pair", "peak RSS", "recording"
 			pairs = w == "single" ? ops * 1e6 : w == "multi" ? threads * ops_mt * 1e6 : 0

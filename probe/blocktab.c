@@ -1,10 +1,12 @@
 /* blocktab.c - sharded open-addressing table of live blocks.
  *
  * Linear probing with backward-shift deletion: no tombstones, so a table
- * that sees billions of malloc/free pairs never degrades. A shard doubles
- * when it passes 3/4 full, rehashing under its lock (amortised: a few
- * nanoseconds per insert). Memory: 16 bytes per slot, between 3/8 and 3/4
- * full, so 21 to 43 bytes per live block. */
+ * that sees billions of malloc/free pairs never degrades. A shard grows by
+ * half when it passes 3/4 full, rehashing under its lock (amortised: a few
+ * nanoseconds per insert). Memory: 16 bytes per slot, between 1/2 and 3/4
+ * full once a shard has grown, so 21 to 32 bytes per live block (doubling
+ * would leave it between 3/8 and 3/4: up to 43). A capacity that is not a
+ * power of two maps a hash to its home slot by multiplication. */
 #include "blocktab.h"
 
 #include <sched.h>
@@ -22,6 +24,18 @@ static inline uint64_t mix(uint64_t addr)
 static inline struct block_shard *shard_of(struct blocktab *t, uint64_t h)
 {
 	return &t->shards[h >> 58]; /* the top 6 bits: 64 shards */
+}
+
+/* The home slot of hash h in a table of cap slots: the bits below the
+ * shard's, scaled to [0, cap). */
+static inline uint64_t home(uint64_t h, uint64_t cap)
+{
+	return (uint64_t)(((unsigned __int128)(h << 6) * cap) >> 64);
+}
+
+static inline uint64_t next(uint64_t i, uint64_t cap)
+{
+	return i + 1 == cap ? 0 : i + 1;
 }
 
 static void lock(struct block_shard *s)
@@ -72,7 +86,7 @@ void blocktab_fini(struct blocktab *t)
 	for (int i = 0; i < BLOCKTAB_SHARDS; i++) {
 		struct block_shard *s = &t->shards[i];
 		if (s->tab)
-			munmap(s->tab, (s->mask + 1) * sizeof *s->tab);
+			munmap(s->tab, s->cap * sizeof *s->tab);
 	}
 	memset(t, 0, sizeof *t);
 }
@@ -84,29 +98,29 @@ static struct block_entry *table_new(uint64_t cap)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static void put(struct block_entry *tab, uint64_t mask, uint64_t addr, uint64_t val)
+static void put(struct block_entry *tab, uint64_t cap, uint64_t addr, uint64_t val)
 {
-	uint64_t i = mix(addr) & mask;
+	uint64_t i = home(mix(addr), cap);
 	while (tab[i].addr)
-		i = (i + 1) & mask;
+		i = next(i, cap);
 	tab[i].addr = addr;
 	tab[i].val = val;
 }
 
 static int grow(struct block_shard *s)
 {
-	uint64_t cap = s->tab ? (s->mask + 1) * 2 : INITIAL_CAP;
+	uint64_t cap = s->tab ? s->cap + s->cap / 2 : INITIAL_CAP;
 	struct block_entry *tab = table_new(cap);
 	if (!tab)
 		return -1;
 	if (s->tab) {
-		for (uint64_t i = 0; i <= s->mask; i++)
+		for (uint64_t i = 0; i < s->cap; i++)
 			if (s->tab[i].addr)
-				put(tab, cap - 1, s->tab[i].addr, s->tab[i].val);
-		munmap(s->tab, (s->mask + 1) * sizeof *s->tab);
+				put(tab, cap, s->tab[i].addr, s->tab[i].val);
+		munmap(s->tab, s->cap * sizeof *s->tab);
 	}
 	s->tab = tab;
-	s->mask = cap - 1;
+	s->cap = cap;
 	return 0;
 }
 
@@ -139,13 +153,13 @@ int blocktab_insert(struct blocktab *t, uint64_t addr, uint32_t stack, uint64_t 
 	if (!key)
 		return 2; /* not a block any allocator returns: not tracked */
 	lock(s);
-	if ((s->count + 1) * 4 > (s->mask + 1) * 3 && grow(s) < 0) {
+	if ((s->count + 1) * 4 > s->cap * 3 && grow(s) < 0) {
 		unlock(s);
 		return -1;
 	}
-	uint64_t i = h & s->mask;
+	uint64_t i = home(h, s->cap);
 	while (s->tab[i].addr && !same_block(s->tab[i].addr, key))
-		i = (i + 1) & s->mask;
+		i = next(i, s->cap);
 	if (s->tab[i].addr) {
 		unpack(s->tab[i].addr, s->tab[i].val, old);
 		ret = 1;
@@ -180,22 +194,22 @@ int blocktab_remove(struct blocktab *t, uint64_t addr, struct block_rec *out)
 		unlock(s);
 		return -1;
 	}
-	uint64_t mask = s->mask, i = h & mask;
+	uint64_t cap = s->cap, i = home(h, cap);
 	while (!same_block(s->tab[i].addr, key)) {
 		if (!s->tab[i].addr) {
 			unlock(s);
 			return -1;
 		}
-		i = (i + 1) & mask;
+		i = next(i, cap);
 	}
 	unpack(s->tab[i].addr, s->tab[i].val, out);
 	/* Backward shift: pull later entries of the run into the hole unless
 	 * their home slot lies cyclically in (hole, their slot]. */
 	for (uint64_t j = i;;) {
-		j = (j + 1) & mask;
+		j = next(j, cap);
 		if (!s->tab[j].addr)
 			break;
-		uint64_t k = mix(s->tab[j].addr) & mask;
+		uint64_t k = home(mix(s->tab[j].addr), cap);
 		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 			continue;
 		s->tab[i] = s->tab[j];
@@ -222,6 +236,6 @@ uint64_t blocktab_bytes(const struct blocktab *t)
 	uint64_t n = 0;
 	for (int i = 0; i < BLOCKTAB_SHARDS; i++)
 		if (t->shards[i].tab)
-			n += (t->shards[i].mask + 1) * sizeof(struct block_entry);
+			n += t->shards[i].cap * sizeof(struct block_entry);
 	return n;
 }

@@ -30,7 +30,7 @@ struct block_entry {
 struct block_shard {
 	_Atomic uint32_t lock;
 	_Atomic uint32_t count; /* written under the lock, read without */
-	uint64_t mask;          /* capacity - 1; capacity 0 until the first insert */
+	uint64_t cap;           /* slots; 0 until the first insert */
 	struct block_entry *tab;
 	char pad[64 - 24];
 };

@@ -37,6 +37,21 @@ static void model_check(int filter)
 		nlive++;
 	}
 	CHECK_EQ_U64(blocktab_count(&t), N);
+	/* Memory: a shard that has grown is at least half full, 16 bytes a
+	 * slot, so at most 32 bytes per live block. N spreads about 3,000
+	 * blocks over each of the 64 shards, past their first growth. */
+	for (int i = 0; i < BLOCKTAB_SHARDS; i++) {
+		const struct block_shard *sh = &t.shards[i];
+		CHECK(sh->cap > 512);
+		if (sh->cap > 2ull * sh->count) {
+			fprintf(stderr, "shard %d: %u blocks in %" PRIu64 " slots\n", i,
+			        (unsigned)sh->count, sh->cap);
+			check_failures++;
+		}
+	}
+	CHECK(blocktab_bytes(&t) <= 32ull * N);
+	printf("block table: %.1f bytes per live block at %d blocks\n",
+	       (double)blocktab_bytes(&t) / N, N);
 	/* Remove a random two thirds, in random order. */
 	for (int k = 0; k < 2 * N; k++) {
 		int i = (int)(rnd(&s) % N);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Overhead benchmark: workloads bare, under leaktop (every allocation, and
-# sampled) and under heaptrack. The churn workload for one thread and for
-# several, and three real programs: python3, sqlite3 and gcc's compiler.
+# sampled), under heaptrack, and once under valgrind's massif. The churn
+# workload for one thread and for several, a C++ one (containers and
+# strings), and three real programs: python3, sqlite3 and gcc's compiler.
 # Usage: run.sh BUILD_DIR
 #
 # Runs are interleaved (bare, leaktop, heaptrack, bare, leaktop, ...) so that
@@ -20,6 +21,7 @@
 #   BENCH_SAMPLE   the mean gap of the sampled leaktop runs (default 512K)
 #   BENCH_OPS_MT   millions of pairs per thread there (default 1)
 #   BENCH_WORKLOADS  a subset, e.g. "single sqlite" (default: all)
+#   MASSIF_LIMIT   seconds massif may take on one workload (default 120)
 #   CC             compiler for the workload (default cc)
 #
 # Prints a table and writes BUILD/bench/summary.json. Not part of `make test`:
@@ -44,6 +46,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 $cc -std=gnu11 -O2 -fomit-frame-pointer -g -Wall -Wextra -o "$out/churn" "$here/churn.c" -lpthread ||
 	exit 1
 $cc -std=gnu11 -O2 -Wall -Wextra -o "$out/measure" "$here/measure.c" || exit 1
+${CXX:-c++} -std=gnu++17 -O2 -g -Wall -Wextra -o "$out/cxx" "$here/cxx.cc" || exit 1
 
 # The real programs' inputs, each about 3.5 s of work bare, so that the
 # tools' fixed costs (start-up, symbols) weigh as they would in a longer
@@ -103,6 +106,14 @@ if command -v heaptrack >/dev/null; then
 else
 	notes+=("heaptrack: not installed; skipped (make bench installs it)")
 fi
+# valgrind's massif, once per workload (it is 20 to 50 times slower), and
+# only where it finishes within MASSIF_LIMIT seconds.
+massif_limit=${MASSIF_LIMIT:-120}
+if command -v valgrind >/dev/null; then
+	tools+=(massif)
+else
+	notes+=("valgrind: not installed; massif skipped")
+fi
 
 tmp=$(mktemp -d /tmp/leaktop-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -131,6 +142,11 @@ run() {
 		cmd=("$build/leaktop" record -q --sample "$sample" -o "$rec" -- "${wl[@]}")
 		;;
 	heaptrack) cmd=(heaptrack "${heaptrack_flags[@]}" -o "$tmp/rec/x" "${wl[@]}") ;;
+	massif)
+		[ "$round" -le 1 ] || return 0
+		cmd=(timeout "$massif_limit" valgrind -q --tool=massif
+			--massif-out-file="$tmp/rec/x.massif" "${wl[@]}")
+		;;
 	esac
 	"$out/measure" "$tmp/m" "${cmd[@]}" <"${stdin[$workload]:-/dev/null}" >"$tmp/log" 2>"$tmp/err"
 	local m line size=- sum maxrss
@@ -151,7 +167,9 @@ run() {
 	fi
 	[ -n "$rec" ] || rec=$(ls "$tmp"/rec/x.* 2>/dev/null | head -n 1)
 	[ -n "$rec" ] && [ -f "$rec" ] && size=$(stat -c %s "$rec")
-	if [ "$status" != 0 ] || [ -z "$sum" ]; then
+	if [ "$tool" = massif ] && [ "$status" = 124 ]; then
+		: # did not finish in time: the table says so
+	elif [ "$status" != 0 ] || [ -z "$sum" ]; then
 		echo "  $tool ($workload, round $round) failed with status $status:" >&2
 		tail -n 5 "$tmp/log" "$tmp/err" | sed 's/^/    /' >&2
 	fi
@@ -165,8 +183,9 @@ cmd_multi=("$out/churn" -t "$threads" "$ops_mt")
 cmd_python=(python3 "$repo/tests/stress/workload.py" 100000)
 cmd_sqlite=(sqlite3 :memory:)
 cmd_gcc=("$cc1" -quiet -O2 "$out/big.c" -o -)
+cmd_cxx=("$out/cxx" 100)
 cmd_warmup=("$out/churn" 0.05)
-workloads=(single multi)
+workloads=(single multi cxx)
 command -v python3 >/dev/null && workloads+=(python) || notes+=("python3: not installed; skipped")
 command -v sqlite3 >/dev/null && workloads+=(sqlite) || notes+=("sqlite3: not installed; skipped")
 [ -n "$cc1" ] && workloads+=(gcc) || notes+=("gcc's cc1: not found; skipped")
@@ -180,6 +199,8 @@ for n in "${notes[@]}"; do echo "   $n"; done
 # widen the spread: the load average says whether to trust a close call.
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   single: churn $ops (M pairs);  multi: churn -t $threads $ops_mt (M pairs per thread)"
+echo "   cxx: C++ containers and strings, 100 rounds (tests/bench/cxx.cc)"
+echo "   massif: valgrind --tool=massif, once per workload, up to $massif_limit s"
 echo "   python: workload.py 100000;  sqlite: 800,000 rows in :memory:;  gcc: cc1 -O2 on 400 generated functions"
 
 # Warm-up: page cache, heaptrack's script and libraries; not recorded.
@@ -201,7 +222,7 @@ done
 
 # Medians per (workload, tool); ratios against bare's medians. A run whose
 # checksum differs from bare's means the tool changed what the program did.
-awk -F'\t' -v json="$out/summary.json" -v rounds="$rounds" -v ops="$ops" -v threads="$threads" \
+awk -F'\t' -v json="$out/summary.json" -v mlimit="$massif_limit" -v rounds="$rounds" -v ops="$ops" -v threads="$threads" \
 	-v ops_mt="$ops_mt" -v lmode="$leaktop_mode" -v hmode="$heaptrack_mode" '
 function median(list,    a, n, i, j, t) {
 	n = split(list, a, " ")
@@ -221,6 +242,7 @@ NR == 1 { next }
 {
 	k = $1 SUBSEP $2
 	if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+	if ($10 == 124 && $2 == "massif") { timedout[k] = 1; next }
 	if ($10 != 0) { failed[k]++; next }
 	wall[k] = wall[k] " " $4
 	cpu[k] = cpu[k] " " ($5 + $6)
@@ -243,7 +265,7 @@ END {
 		b = w SUBSEP "bare"
 		if (w != lastw) {
 			if (lastw != "") printf "\n    }},\n" > json
-			desc = w == "single" ? "churn " ops " (1 thread)" : w == "multi" ? "churn -t " threads " " ops_mt " (" threads " threads)" : w == "python" ? "python3 workload.py 100000" : w == "sqlite" ? "sqlite3: 800,000 rows, an index, queries, updates" : "gcc: cc1 -O2, 400 generated functions"
+			desc = w == "single" ? "churn " ops " (1 thread)" : w == "multi" ? "churn -t " threads " " ops_mt " (" threads " threads)" : w == "cxx" ? "C++ containers and strings (cxx 100)" : w == "python" ? "python3 workload.py 100000" : w == "sqlite" ? "sqlite3: 800,000 rows, an index, queries, updates" : "gcc: cc1 -O2, 400 generated functions"
 			printf "\n%s\n", desc
 			printf "  %-10s %9s %9s %8s %8s %9s %11s %11s\n", "tool", "wall(s)", "cpu(s)", "wall x", "cpu x", "ns/pair", "peak RSS", "recording"
 			pairs = w == "single" ? ops * 1e6 : w == "multi" ? threads * ops_mt * 1e6 : 0
@@ -255,6 +277,12 @@ END {
 		cr = mc[b] > 0 ? mc[k] / mc[b] : 0
 		r = median(rss[k]); s = size[k] == "" ? "-" : median(size[k])
 		flag = (k in failed) ? "  (" failed[k] " failed)" : ""
+		if (k in timedout && !(k in n)) {
+			printf "  %-10s did not finish within %s s\n", t, mlimit
+			printf "%s\n      %s: {\"runs\": 0, \"did_not_finish_within_s\": %s}", sep, jstr(t), mlimit > json
+			sep = ","
+			continue
+		}
 		if (k in badsum) flag = flag "  (checksum differs from bare!)"
 		ns = pairs ? (mc[k] - mc[b]) * 1e9 / pairs : 0
 		printf "  %-10s %9.3f %9.3f %8.2f %8.2f %9.0f %11s %11s%s\n", t, mw[k], mc[k], wr, cr, ns, human(r * 1024), human(s), flag

@@ -75,6 +75,9 @@ void profile_free(struct profile *p)
 	for (uint32_t i = 0; i < p->nsym_files; i++)
 		free(p->sym_files[i]);
 	free(p->sym_files);
+	for (uint32_t i = 0; i < p->nmods; i++)
+		free((char *)p->mods[i].path);
+	free(p->mods);
 	for (uint32_t i = 0; i < p->nsnaps; i++)
 		free(p->snaps[i].e);
 	free(p->snaps);
@@ -299,6 +302,27 @@ int profile_add_sym(struct profile *p, const struct frame_sym *s)
 	d->file = out[2];
 	d->line = s->line;
 	p->sym_index[sym_slot(p, s->addr)] = ++p->nsyms;
+	return 0;
+}
+
+int profile_add_module(struct profile *p, const struct prof_module *m)
+{
+	if (!m->path || m->build_id_len > sizeof m->build_id || m->lo >= m->hi)
+		return fail(EINVAL);
+	for (uint32_t i = 0; i < p->nmods; i++)
+		if (p->mods[i].bias == m->bias && !strcmp(p->mods[i].path, m->path))
+			return 0;
+	struct prof_module *mods = reserve_one(p->mods, p->nmods, &p->mods_cap, sizeof(*mods), 16);
+	if (!mods)
+		return fail(ENOMEM);
+	p->mods = mods;
+	char *path = strdup(m->path);
+	if (!path)
+		return fail(ENOMEM);
+	clean_str(path, SIZE_MAX);
+	mods[p->nmods] = *m;
+	mods[p->nmods].path = path;
+	p->nmods++;
 	return 0;
 }
 

@@ -41,6 +41,17 @@ struct frame_sym {
 	uint32_t line;
 };
 
+/* A loaded object of the recorded process, as the probe saw it: what a
+ * reader needs to look up, later and elsewhere, what the recorder did not
+ * (files and lines), and to know the file on disk is still the one that
+ * ran (its build ID). */
+struct prof_module {
+	const char *path;      /* owned by the profile once added */
+	uint64_t bias, lo, hi; /* load bias; the executable range, runtime addresses */
+	uint8_t build_id[20];
+	uint32_t build_id_len; /* 0 when the object has none */
+};
+
 struct prof_stack {
 	uint32_t depth;   /* frames, leaf first */
 	uint64_t *frames; /* return addresses; NULL when depth is 0 */
@@ -92,6 +103,9 @@ struct profile {
 	uint32_t *stack_order;     /* ids in the order they were added */
 	uint32_t nstack_order;
 
+	struct prof_module *mods; /* in the order added */
+	uint32_t nmods, mods_cap;
+
 	struct frame_sym *syms; /* in the order added */
 	uint32_t nsyms;
 	uint32_t syms_cap;
@@ -138,6 +152,11 @@ int profile_add_stack(struct profile *p, uint32_t id, const uint64_t *frames, ui
 
 /* The stack with this id, or NULL when none was added. */
 const struct prof_stack *profile_stack(const struct profile *p, uint32_t id);
+
+/* Adds a module (path copied). One with the same path and bias as a known
+ * one is a no-op. -1 (EINVAL) for a build ID longer than 20 bytes or an
+ * empty range. */
+int profile_add_module(struct profile *p, const struct prof_module *m);
 
 /* Adds the symbol of s->addr (strings copied); a known address is a no-op. */
 int profile_add_sym(struct profile *p, const struct frame_sym *s);

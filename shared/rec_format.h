@@ -14,6 +14,7 @@
  * checked against before anything is allocated for it. */
 #define STACK_MIN       (4 + 2)
 #define SYMBOL_MIN      (8 + 4 + 3 * 2)
+#define MODULE_MIN      (3 * 8 + 1 + 2)
 #define COUNTS_SIZE     (5 * 8)
 #define SNAP_ENTRY_SIZE (4 + COUNTS_SIZE)
 #define SNAP_FIXED      (2 * 8 + COUNTS_SIZE + 3 * 8 + 4)

@@ -124,6 +124,17 @@ static void put_stack(struct bytes_out *o, const struct profile *p, uint64_t i)
 		bytes_put_u64(o, s->frames[k]);
 }
 
+static void put_module(struct bytes_out *o, const struct profile *p, uint64_t i)
+{
+	const struct prof_module *m = &p->mods[i];
+	bytes_put_u64(o, m->bias);
+	bytes_put_u64(o, m->lo);
+	bytes_put_u64(o, m->hi);
+	bytes_put_u8(o, (uint8_t)m->build_id_len); /* profile_add_module keeps it <= 20 */
+	bytes_put_mem(o, m->build_id, m->build_id_len);
+	put_str(o, m->path);
+}
+
 static void put_sym(struct bytes_out *o, const struct profile *p, uint64_t i)
 {
 	const struct frame_sym *s = &p->syms[i];
@@ -415,7 +426,7 @@ static int thin(struct rec_writer *w, char *err, size_t errlen)
 void rec_writer_restart(struct rec_writer *w)
 {
 	w->meta_done = 0;
-	w->stacks_done = w->syms_done = w->snaps_done = w->tsnaps_done = 0;
+	w->mods_done = w->stacks_done = w->syms_done = w->snaps_done = w->tsnaps_done = 0;
 	w->ticks_done = 0;
 	w->have_last = 0; /* the new image starts with a full snapshot */
 }
@@ -440,8 +451,14 @@ int rec_writer_sync(struct rec_writer *w, const struct profile *p, char *err, si
 		w->meta_done = 1;
 	}
 
-	uint64_t done = w->stacks_done;
-	int r = write_list(w, REC_STACKS, p, put_stack, &done, p->nstack_order, &o, err, errlen);
+	uint64_t done = w->mods_done;
+	int r = write_list(w, REC_MODULES, p, put_module, &done, p->nmods, &o, err, errlen);
+	w->mods_done = (uint32_t)done;
+	if (r < 0)
+		goto out;
+
+	done = w->stacks_done;
+	r = write_list(w, REC_STACKS, p, put_stack, &done, p->nstack_order, &o, err, errlen);
 	w->stacks_done = (uint32_t)done;
 	if (r < 0)
 		goto out;

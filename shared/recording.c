@@ -25,7 +25,7 @@
 const char *const rec_type_names[] = {
 	[REC_META] = "META",         [REC_STACKS] = "STACKS", [REC_SYMBOLS] = "SYMBOLS",
 	[REC_SNAPSHOT] = "SNAPSHOT", [REC_TICKS] = "TICKS",   [REC_END] = "END",
-	[REC_THREADS] = "THREADS",   [REC_DELTA] = "DELTA",
+	[REC_THREADS] = "THREADS",   [REC_DELTA] = "DELTA",   [REC_MODULES] = "MODULES",
 };
 const unsigned rec_ntypes = sizeof(rec_type_names) / sizeof(rec_type_names[0]);
 
@@ -197,6 +197,42 @@ static int read_stacks(struct reader *r, struct bytes_in *in)
 				    r, "entry %u: stack %u defined again with other frames", i, id);
 			return no_memory(r);
 		}
+	}
+	return 0;
+}
+
+static int read_modules(struct reader *r, struct bytes_in *in)
+{
+	uint32_t n;
+	if (get_count(r, in, MODULE_MIN, &n) < 0)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		struct prof_module m = { 0 };
+		m.bias = bytes_get_u64(in);
+		m.lo = bytes_get_u64(in);
+		m.hi = bytes_get_u64(in);
+		m.build_id_len = bytes_get_u8(in);
+		if (m.build_id_len > sizeof m.build_id)
+			return corrupt(r, "entry %u: build ID of %u bytes (at most %zu)", i,
+			               m.build_id_len, sizeof m.build_id);
+		const unsigned char *id = bytes_get_mem(in, m.build_id_len);
+		const unsigned char *s;
+		size_t len;
+		if (!id)
+			return corrupt(r, "entry %u runs past the end of the payload", i);
+		memcpy(m.build_id, id, m.build_id_len);
+		if (get_str(r, in, "path", &s, &len) < 0)
+			return -1;
+		if (m.lo >= m.hi || !len)
+			return corrupt(r, "entry %u: an empty range or path", i);
+		char *path = str_scratch(r, len + 1);
+		if (!path)
+			return no_memory(r);
+		memcpy(path, s, len);
+		path[len] = 0;
+		m.path = path;
+		if (profile_add_module(r->p, &m) < 0)
+			return no_memory(r);
 	}
 	return 0;
 }
@@ -436,7 +472,7 @@ static int read_end(struct reader *r, struct bytes_in *in)
 static int (*const parsers[])(struct reader *, struct bytes_in *) = {
 	[REC_META] = read_meta,         [REC_STACKS] = read_stacks, [REC_SYMBOLS] = read_symbols,
 	[REC_SNAPSHOT] = read_snapshot, [REC_TICKS] = read_ticks,   [REC_END] = read_end,
-	[REC_THREADS] = read_threads,   [REC_DELTA] = read_delta,
+	[REC_THREADS] = read_threads,   [REC_DELTA] = read_delta,   [REC_MODULES] = read_modules,
 };
 
 /* Inflates a known record's CRC-checked payload and parses it whole. */

@@ -34,6 +34,12 @@
  *                 with their new counts; all five zero means the stack left
  *                 the snapshot. A DELTA with no snapshot before it in its
  *                 image is corrupt.
+ *   MODULES (9):  u32 n, then n times: u64 bias, u64 lo, u64 hi, u8 build_id
+ *                 length (at most 20), the build ID, str path: the objects
+ *                 loaded in the process image ([lo, hi) executable, runtime
+ *                 addresses), so that a reader can look up later what the
+ *                 writer did not (files and lines; see SYMBOLS). Readers
+ *                 before it skip it whole.
  *   TICKS (5):    u32 n, then n times: u64 time_ns, live_bytes, live_blocks,
  *                 alloc_calls, free_calls
  *   END (6):      u32 kind (enum prof_end), i32 code
@@ -80,6 +86,7 @@ enum rec_type {
 	REC_END = 6,
 	REC_THREADS = 7,
 	REC_DELTA = 8,
+	REC_MODULES = 9,
 };
 
 /* Appends records to an open file, remembering what of a profile it has
@@ -87,6 +94,7 @@ enum rec_type {
 struct rec_writer {
 	int fd;
 	uint64_t offset;      /* bytes written so far */
+	uint32_t mods_done;   /* entries of profile->mods written */
 	uint32_t stacks_done; /* entries of profile->stack_order written */
 	uint32_t syms_done;
 	uint32_t snaps_done;

@@ -41,11 +41,12 @@
  * this is days of a small program, and hours of one with 50,000 stacks. */
 #define DEFAULT_MAX_SIZE (100ull << 20)
 
-static const char usage[] = "usage: leaktop record [-o FILE] [--max-size BYTES] [--interval MS] "
-                            "[--depth N] [--sample BYTES]\n"
-                            "                      [--max-stacks N] [--follow-exec] [-q] "
-                            "-- PROGRAM [ARGS...]\n"
-                            "       leaktop record -p PID [-o FILE] [--max-size BYTES] [-q]";
+static const char usage[] =
+    "usage: leaktop record [-o FILE] [--max-size BYTES] [--interval MS] "
+    "[--depth N] [--sample BYTES]\n"
+    "                      [--max-stacks N] [--follow-exec] [--lines] [-q] "
+    "-- PROGRAM [ARGS...]\n"
+    "       leaktop record -p PID [-o FILE] [--max-size BYTES] [--lines] [-q]";
 
 struct recorder_run {
 	struct source src;
@@ -54,6 +55,7 @@ struct recorder_run {
 	const char *path;
 	uint64_t max_size;
 	int attached;
+	int lines; /* --lines: files and lines looked up while recording */
 };
 
 /* Creates the file, with its size limit. 0, or -1 with a message in err. */
@@ -93,6 +95,7 @@ static void poll_once(struct recorder_run *r, pid_t pid)
 	if (!r->attached) {
 		if (source_open(&r->src, pid, err, sizeof err) < 0)
 			return;
+		r->src.no_lines = !r->lines;
 		r->attached = 1;
 	}
 	if (source_follow(&r->src, r->prof)) {
@@ -125,12 +128,13 @@ static void finish(struct recorder_run *r, int quiet, const char *after)
 }
 
 /* `record -p PID`: until a signal or the process's end. */
-static int record_pid(pid_t pid, const char *out, uint64_t max_size, int quiet)
+static int record_pid(pid_t pid, const char *out, uint64_t max_size, int lines, int quiet)
 {
-	struct recorder_run r = { .max_size = max_size };
+	struct recorder_run r = { .max_size = max_size, .lines = lines };
 	char path[PATH_MAX], err[512];
 	if (source_open(&r.src, pid, err, sizeof err) < 0)
 		die("%s", err);
+	r.src.no_lines = !lines;
 	r.attached = 1;
 	if (out) {
 		snprintf(path, sizeof path, "%s", out);
@@ -192,6 +196,7 @@ int cmd_record(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "max-size", required_argument, NULL, 'm' },
 		{ "sample", required_argument, NULL, 'z' },
+		{ "lines", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -221,6 +226,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'f': lo.follow_exec = 1; break;
 		case 'z': lo.sample_bytes = parse_sample(optarg); break;
+		case 'L': r.lines = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': puts(usage); return 0;
 		default: die_bad_option("record", c, argv);
@@ -233,7 +239,7 @@ int cmd_record(int argc, char **argv)
 			die("record: -p PID records the probe as it runs: --interval, --depth, "
 			    "--max-stacks, --sample and --follow-exec are for a program leaktop "
 			    "starts");
-		return record_pid((pid_t)pid, out, r.max_size, quiet);
+		return record_pid((pid_t)pid, out, r.max_size, r.lines, quiet);
 	}
 	if (optind >= argc)
 		die("record: no program given (leaktop record [OPTIONS] -- PROGRAM [ARGS...])");

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "lines.h"
 #include "pprof.h"
 #include "report.h"
 #include "shared/outfile.h"
@@ -158,6 +159,7 @@ int cmd_report(int argc, char **argv)
 			        file, err, p->nsnaps);
 		if (!p->nsnaps)
 			die("%s: the recording holds no snapshot", file);
+		lines_fill(p);
 	}
 
 	uint32_t i = p->nsnaps - 1;

@@ -151,7 +151,9 @@ int source_follow(struct source *s, struct profile *p)
 	if (!other_segment(s) || shm_find_by_pid(s->pid, name, &cause) < 0 ||
 	    !strcmp(name, s->rd.name))
 		return 0;
-	struct source next = { .pid = s->pid, .lazy_lines = s->lazy_lines };
+	struct source next = { .pid = s->pid,
+		               .lazy_lines = s->lazy_lines,
+		               .no_lines = s->no_lines };
 	if (attach(&next, name, err, sizeof err) < 0 || next.rd.hdr.start_ns < s->rd.hdr.start_ns) {
 		source_close(&next);
 		return 0;
@@ -163,14 +165,27 @@ int source_follow(struct source *s, struct profile *p)
 	return 1;
 }
 
-static void update_modules(struct source *s)
+/* Registers the modules published since the last poll with the
+ * symbolizer, and with the profile, so a recording keeps them too. */
+static void update_modules(struct source *s, struct profile *p)
 {
 	uint32_t n = shm_modules_count(&s->rd);
 	for (; s->mods_seen < n; s->mods_seen++) {
 		struct lt_module m;
 		char path[PATH_MAX];
-		if (shm_read_module(&s->rd, s->mods_seen, &m, path, sizeof path) == 0)
-			sym_add_module(s->sym, path, m.bias, m.lo, m.hi);
+		if (shm_read_module(&s->rd, s->mods_seen, &m, path, sizeof path) < 0)
+			continue;
+		sym_add_module(s->sym, path, m.bias, m.lo, m.hi);
+		struct prof_module pm = {
+			.path = path,
+			.bias = m.bias,
+			.lo = m.lo,
+			.hi = m.hi,
+			.build_id_len = m.build_id_len,
+		};
+		memcpy(pm.build_id, m.build_id, m.build_id_len);
+		if (*path && m.lo < m.hi && profile_add_module(p, &pm) < 0)
+			die("out of memory");
 	}
 }
 
@@ -215,7 +230,9 @@ static void learn_stack(struct source *s, struct profile *p, uint32_t id, int sh
 		if (profile_sym(p, frames[i]))
 			continue;
 		struct frame_sym fs;
-		if (later) {
+		if (s->no_lines) {
+			sym_resolve_func(s->sym, frames[i], &fs);
+		} else if (later) {
 			sym_resolve_func(s->sym, frames[i], &fs);
 			if (s->nlater == s->later_cap) {
 				s->later_cap = s->later_cap ? 2 * s->later_cap : 256;
@@ -334,7 +351,7 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 	if (h.seqno == 0 || h.seqno == s->last_seqno)
 		return 0;
 	s->last_seqno = h.seqno;
-	update_modules(s);
+	update_modules(s, p);
 
 	/* The entries go straight into the block the profile keeps, sized by
 	 * a count first: blocks of the same size as the ones the history

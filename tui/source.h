@@ -40,6 +40,9 @@ struct source {
 	 * which every table shows. Stacks that come later are looked up
 	 * whole, at once, as are stacks with lazy_lines unset. */
 	int lazy_lines;
+	/* Set by the caller: frames get their functions only, never files and
+	 * lines; a recording's reader looks those up (lines.c). */
+	int no_lines;
 	uint64_t *later; /* addresses whose line source_settle looks up */
 	size_t nlater, later_cap;
 	int first;           /* this poll may bring p's first snapshot */

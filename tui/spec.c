@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lines.h"
 #include "shared/recording.h"
 #include "xalloc.h"
 
@@ -162,6 +163,7 @@ struct profile *spec_load(const char *text, struct spec *s, uint32_t *index, cha
 		die("%s: %s", s->file, err);
 	if (r > 0)
 		snprintf(torn, tornlen, "%s", err);
+	lines_fill(p);
 	if (spec_resolve(s, p, index, err, sizeof err) < 0)
 		die("%s", err);
 	return p;

@@ -21,6 +21,9 @@ static void fill(struct profile *p, uint32_t nstacks, uint32_t nsnaps)
 	p->pid = 77;
 	p->interval_ms = 1000;
 	p->depth = 64;
+	struct prof_module m = {.path = "/bin/seed", .lo = 0x400000, .hi = 0x500000, .build_id_len = 4,
+	                        .build_id = {1, 2, 3, 4}};
+	profile_add_module(p, &m);
 	for (uint32_t id = 0; id < nstacks; id++) {
 		uint64_t f[8];
 		for (uint32_t k = 0; k < 8; k++)

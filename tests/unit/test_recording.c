@@ -245,6 +245,22 @@ static struct profile *make_profile(void)
 	p->interval_ms = 250;
 	p->depth = 64;
 	p->sample_bytes = 524288; /* counts are estimates; the file keeps the mean */
+	/* Two modules, one without a build ID, for a reader to find lines in. */
+	struct prof_module m = { .path = "/usr/lib/libleaky.so.1",
+		                 .bias = 0x7f0000000000ull,
+		                 .lo = 0x7f0000001000ull,
+		                 .hi = 0x7f0000009000ull,
+		                 .build_id_len = 20 };
+	for (int i = 0; i < 20; i++)
+		m.build_id[i] = (uint8_t)(0xa0 + i);
+	CHECK_EQ_U64(profile_add_module(p, &m), 0);
+	CHECK_EQ_U64(profile_add_module(p, &m), 0); /* the same again: no-op */
+	struct prof_module exe = { .path = "/usr/bin/leaky", .lo = 0x401000, .hi = 0x402000 };
+	CHECK_EQ_U64(profile_add_module(p, &exe), 0);
+	CHECK_EQ_U64(p->nmods, 2);
+	struct prof_module bad = m;
+	bad.build_id_len = 21;
+	CHECK(profile_add_module(p, &bad) < 0);
 	return p;
 }
 
@@ -333,6 +349,15 @@ static void check_equal(const struct profile *q, const struct profile *p)
 	CHECK_EQ_U64(q->interval_ms, p->interval_ms);
 	CHECK_EQ_U64(q->sample_bytes, p->sample_bytes);
 	CHECK_EQ_U64(q->depth, p->depth);
+	CHECK_EQ_U64(q->nmods, p->nmods);
+	for (uint32_t i = 0; i < p->nmods && i < q->nmods; i++) {
+		CHECK_STR(q->mods[i].path, p->mods[i].path);
+		CHECK_EQ_U64(q->mods[i].bias, p->mods[i].bias);
+		CHECK_EQ_U64(q->mods[i].lo, p->mods[i].lo);
+		CHECK_EQ_U64(q->mods[i].hi, p->mods[i].hi);
+		CHECK_EQ_U64(q->mods[i].build_id_len, p->mods[i].build_id_len);
+		CHECK(!memcmp(q->mods[i].build_id, p->mods[i].build_id, p->mods[i].build_id_len));
+	}
 	CHECK_EQ_U64(q->nstack_order, p->nstack_order);
 	CHECK_EQ_U64(q->nsyms, p->nsyms);
 	CHECK_EQ_U64(q->nsnaps, p->nsnaps);
@@ -421,7 +446,7 @@ static void test_incremental(void)
 	CHECK_EQ_U64(rec_writer_create(&w, path, err, sizeof(err)), 0);
 	CHECK_EQ_U64(w.offset, 16);
 
-	CHECK_EQ_U64(rec_writer_sync(&w, p, err, sizeof(err)), 0); /* META only */
+	CHECK_EQ_U64(rec_writer_sync(&w, p, err, sizeof(err)), 0); /* META and MODULES */
 	uint64_t after_meta = w.offset;
 	CHECK_EQ_U64(rec_writer_sync(&w, p, err, sizeof(err)), 0); /* nothing new */
 	CHECK_EQ_U64(w.offset, after_meta);
@@ -441,18 +466,18 @@ static void test_incremental(void)
 
 	unsigned char *b = slurp(path, &len);
 	int n = walk(b, len, ends, types, 16);
-	uint32_t want_types[] = { REC_META,     REC_STACKS, REC_STACKS, REC_SYMBOLS,
-		                  REC_SNAPSHOT, REC_TICKS,  REC_END };
-	uint32_t want_counts[] = { 0, 2, 1, 3, 0, 7, 0 };
-	CHECK_EQ_U64(n, 7);
-	for (int i = 0; i < n && i < 7; i++) {
+	uint32_t want_types[] = { REC_META,    REC_MODULES,  REC_STACKS, REC_STACKS,
+		                  REC_SYMBOLS, REC_SNAPSHOT, REC_TICKS,  REC_END };
+	uint32_t want_counts[] = { 0, 2, 2, 1, 3, 0, 7, 0 };
+	CHECK_EQ_U64(n, 8);
+	for (int i = 0; i < n && i < 8; i++) {
 		CHECK_EQ_U64(types[i], want_types[i]);
 		size_t start = i ? ends[i - 1] : 16;
 		if (want_counts[i])
 			CHECK_EQ_U64(record_count(b + start), want_counts[i]);
 	}
-	CHECK_EQ_U64(ends[0], after_meta);
-	CHECK_EQ_U64(ends[5], before_end);
+	CHECK_EQ_U64(ends[1], after_meta);
+	CHECK_EQ_U64(ends[6], before_end);
 	CHECK_EQ_U64(ends[n - 1], len);
 
 	struct profile *q = profile_new();

@@ -220,22 +220,22 @@ test: deps
 	@mkdir -p $(BUILD) && : >$(TEST_LOG)
 	@echo "== format (clang-format)"
 	$(Q)$(MAKE) --no-print-directory check-format
-	@echo "== build (-Werror) and unit tests"
+	@echo "== build (-Werror) and unit tests ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 all targets unit | tee -a $(TEST_LOG)
-	@echo "== unit tests under ASan/UBSan"
+	@echo "== unit tests under ASan/UBSan ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/asan SANITIZE=address,undefined unit | tee -a $(TEST_LOG)
-	@echo "== integration"
+	@echo "== integration ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 integration | tee -a $(TEST_LOG)
-	@echo "== the live view in tmux"
+	@echo "== the live view in tmux ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 tui | tee -a $(TEST_LOG)
-	@echo "== leaktop itself under ASan/UBSan: integration and the live view again"
+	@echo "== leaktop itself under ASan/UBSan: integration and the live view again ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 asan-suites | tee -a $(TEST_LOG)
-	@echo "== stress, the fast subset: forks, signals, threads, real programs"
+	@echo "== stress, the fast subset: forks, signals, threads, real programs ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 stress-fast | tee -a $(TEST_LOG)
-	@echo "== probe under UBSan and valgrind"
+	@echo "== probe under UBSan and valgrind ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
 	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan | tee -a $(TEST_LOG)
-	@echo "== fuzz the recording reader and diff (10 s)"
+	@echo "== fuzz the recording reader and diff (10 s) ($$(date +%T))"
 	$(Q)bash tests/fuzz/run.sh 10 2>&1 | tail -n 3
 	@echo "fuzz: 1 passed, 0 failed" | tee -a $(TEST_LOG)
 	@awk '/^[a-z_]+: [0-9]+ passed, [0-9]+ failed/ { p += $$2; f += $$4; s += $$6 } \

@@ -99,8 +99,8 @@ if [ $have_leaktop -eq 1 ]; then
 	live=$(sed -n 's/^  {"id": [0-9]*, "live_bytes": \([0-9]*\),.*leak_session_state.*/\1/p' "$TMP/sample.json")
 	check "--sample: the leak's rate is within 20 % of 1 MiB/s (estimated ${rate:-none} B/s)" \
 		[ "${rate:-0}" -ge 838861 -a "${rate:-0}" -le 1258291 ]
-	check "--sample: its live bytes are within half of 6 MiB (estimated ${live:-none})" \
-		[ "${live:-0}" -ge 3145728 -a "${live:-0}" -le 9437184 ]
+	check "--sample: its live bytes are within half of 4 MiB (estimated ${live:-none})" \
+		[ "${live:-0}" -ge 2097152 -a "${live:-0}" -le 6291456 ]
 	check "--sample: the JSON gives the mean" grep -q '"sample_bytes": 524288,' "$TMP/sample.json"
 	"$LEAKTOP" report "$TMP/depth.lkt" --format json >"$TMP/nosample.json" 2>&1
 	check "without --sample, the JSON says 0" grep -q '"sample_bytes": 0,' "$TMP/nosample.json"

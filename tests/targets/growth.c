@@ -1,7 +1,7 @@
 /* growth.c - a leak of 1 MiB a second inside heavy churn: what sampling
  * (`--sample`) must still find within seconds.
  *
- * It runs for the seconds given (2 by default) in ticks of 125 ms, and on
+ * It runs for the seconds given (1 by default) in ticks of 125 ms, and on
  * every tick:
  *   - leak_session_state keeps 128 blocks of 1 KiB: 1 MiB a second, a
  *     straight line going up;
@@ -9,14 +9,14 @@
  *     (random sizes from a fixed seed): about 65 MiB a second that never
  *     stays, the traffic a sampler must see through.
  * Every tick sleeps the rest of its 125 ms, so the leak's rate is that of
- * the clock; its figures at exit depend only on the argument. With 2
- * seconds (16 ticks):
+ * the clock; its figures at exit depend only on the argument. With 1
+ * second (8 ticks):
  *
  * Read by tests/integration/run.sh:
- * args: 2
+ * args: 1
  * exit: 0
- * expect: leak_session_state live_bytes=2097152 live_blocks=2048 alloc_calls=2048
- * expect: churn_request live_bytes=0 live_blocks=0 alloc_calls=64000
+ * expect: leak_session_state live_bytes=1048576 live_blocks=1024 alloc_calls=1024
+ * expect: churn_request live_bytes=0 live_blocks=0 alloc_calls=32000
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -76,7 +76,7 @@ __attribute__((noinline)) static uint64_t churn_request(uint64_t *seed)
 
 int main(int argc, char **argv)
 {
-	double seconds = argc > 1 ? atof(argv[1]) : 2;
+	double seconds = argc > 1 ? atof(argv[1]) : 1;
 	long ticks = (long)(seconds * 1e9 / TICK_NS + 0.5);
 	uint64_t seed = 0x2545f4914f6cdd1dull, sum = 0;
 	struct timespec next;

@@ -111,7 +111,9 @@ expect_screen run 3 'LIVE +BLOCKS +GROWTH/s +ALLOCS/s +TOTAL' "top view: a shows
 expect_screen run 3 'F1Help TabView' "footer: the keys, as htop shows its function keys"
 $T send-keys -t run f
 expect_screen run 3 'flame of live bytes' "flame view: f opens it"
-expect_screen run 3 'leak_reque' "flame view: shows the leaking frame (narrow beside the 2 MiB block)"
+# Its box is a few columns wide, and narrower while the cache's sawtooth is
+# at a peak: its name may be cut to 8 characters.
+expect_screen run 3 'leak_req' "flame view: shows the leaking frame (narrow beside the 2 MiB block)"
 # As a person would: down from "all" to main's biggest callee, right along
 # its siblings to handle_request, down to the leak, and zoom: it fills the
 # width, named in full.

@@ -39,7 +39,8 @@ static void load_live(struct profile *p, pid_t pid)
 	if (source_open(&src, pid, err, sizeof err) < 0)
 		die("%s", err);
 	/* Ask for a snapshot now rather than at the next interval, then wait
-	 * for one newer than what is already published (at most ~2 s). */
+	 * for one newer than what is already published: a probe answers within
+	 * a tick or two (100 ms each); after 1.5 s the one published is shown. */
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
@@ -59,7 +60,7 @@ static void load_live(struct profile *p, pid_t pid)
 		        "leaktop: process %d is gone without exiting (killed?); this is its last "
 		        "snapshot\n",
 		        (int)pid);
-	for (int tries = 0; state == LT_STATE_RUNNING && alive && tries < 25; tries++) {
+	for (int tries = 0; state == LT_STATE_RUNNING && alive && tries < 15; tries++) {
 		struct timespec ts = { 0, 100 * 1000000L };
 		nanosleep(&ts, NULL);
 		if ((got = source_poll(&src, p, err, sizeof err)) < 0)

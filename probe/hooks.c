@@ -151,11 +151,11 @@ static inline int ready(void)
  * line the hook already wrote. */
 #define IN_ALLOCATOR 2
 
-/* 1 when a hook that started the recorder (sample_take said 2 before
- * it knew) is to record this allocation after all. */
-static inline int sample_decide(int take, size_t n)
+/* 1 when the allocation is to be recorded, once the recorder is on: a
+ * hook that started it asked sample_take before sampling was known. */
+static inline int sample_decide(enum sample_verdict take, size_t n)
 {
-	return take != 2 || sample_take(n) != 0;
+	return take == SAMPLE_TAKE || (take == SAMPLE_ALL && sample_take(n) != SAMPLE_SKIP);
 }
 
 /* Evaluates expr into p and records p as an allocation of n. Sampling
@@ -165,8 +165,8 @@ static inline int sample_decide(int take, size_t n)
 	do {                                                        \
 		if (probe_guard)                                    \
 			return (expr);                              \
-		int take_ = sample_take(n);                         \
-		if (!take_) {                                       \
+		enum sample_verdict take_ = sample_take(n);         \
+		if (take_ == SAMPLE_SKIP) {                         \
 			probe_guard = IN_ALLOCATOR;                 \
 			p = (expr);                                 \
 			probe_guard = 0;                            \
@@ -240,10 +240,10 @@ static void *tracked_realloc(void *p, size_t n, size_t m, int is_array, const vo
 
 	if (__builtin_mul_overflow(n, m, &bytes))
 		bytes = SIZE_MAX;
-	int take = sample_take(bytes);
+	enum sample_verdict asked = sample_take(bytes);
 	if (!probe_enter())
 		return is_array ? real.reallocarray(p, n, m) : real.realloc(p, n);
-	take = sample_decide(take, bytes);
+	int take = sample_decide(asked, bytes);
 	int known = p ? record_take(p, &b) == 0 : 0;
 	probe_guard = IN_ALLOCATOR;
 	q = is_array ? real.reallocarray(p, n, m) : real.realloc(p, n);
@@ -316,8 +316,8 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	}
 	if (probe_guard)
 		return real.posix_memalign(out, align, n);
-	int take = sample_take(n);
-	if (!take) {
+	enum sample_verdict take = sample_take(n);
+	if (take == SAMPLE_SKIP) {
 		probe_guard = IN_ALLOCATOR;
 		int r = real.posix_memalign(out, align, n);
 		probe_guard = 0;

@@ -95,17 +95,22 @@ extern __thread int64_t probe_sample_left __attribute__((tls_model("initial-exec
  * allocation, when its first gap covers it). */
 int sample_slow(uint32_t mean);
 
-/* Whether to record an allocation of n bytes: 2 when not sampling (every
- * allocation is, or the recorder has not started), 1 to record it, 0 not.
- * The common case of sampling is a subtraction and a branch. */
-static inline int sample_take(size_t n)
+enum sample_verdict {
+	SAMPLE_SKIP = 0, /* sampling, and this allocation is not recorded */
+	SAMPLE_TAKE = 1, /* sampling, and it is */
+	SAMPLE_ALL = 2,  /* not sampling: every allocation is (or the recorder has not started) */
+};
+
+/* Whether to record an allocation of n bytes. The common case of sampling
+ * is a subtraction and a branch. */
+static inline enum sample_verdict sample_take(size_t n)
 {
 	uint32_t mean = probe_sample_mean;
 	if (!mean)
-		return 2;
+		return SAMPLE_ALL;
 	if (n < (1ull << 62) && (probe_sample_left -= (int64_t)n) > 0)
-		return 0;
-	return sample_slow(mean);
+		return SAMPLE_SKIP;
+	return sample_slow(mean) ? SAMPLE_TAKE : SAMPLE_SKIP;
 }
 
 /* This thread's owner tag, 0 while it has none (threads.c sets it). */

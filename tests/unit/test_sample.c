@@ -75,9 +75,9 @@ static void countdown_unbiased(void)
 	probe_sample_mean = MEAN;
 	for (uint64_t i = 0; i < calls; i++) {
 		int k = i % 97 == 0; /* one large block in 97 */
-		taken[k] += sample_take(size[k]) == 1;
+		taken[k] += sample_take(size[k]) == SAMPLE_TAKE;
 	}
-	CHECK(sample_take(8) != 2);
+	CHECK(sample_take(8) != SAMPLE_ALL);
 	uint64_t n[2] = { calls - calls / 97 - 1, calls / 97 + 1 };
 	for (int k = 0; k < 2; k++) {
 		double est = (double)taken[k] * sample_scale(1, size[k], MEAN) * (double)size[k];
@@ -92,7 +92,7 @@ static void countdown_unbiased(void)
 	CHECK(taken[1] > n[1] * 7 / 10); /* 1 - exp(-1.5) = 0.78 */
 	CHECK(taken[0] < n[0] / 1000);
 	probe_sample_mean = 0;
-	CHECK_EQ_U64(sample_take(8), 2);
+	CHECK_EQ_U64(sample_take(8), SAMPLE_ALL);
 }
 
 int main(void)

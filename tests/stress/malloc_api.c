@@ -148,6 +148,19 @@ static void fork_deadlock(long forks)
 static pid_t sender;
 static volatile sig_atomic_t signalled, handler_failed;
 
+/* Forks a child that leaves at once, and reaps it: 0 when it exited 0.
+ * Async-signal-safe, for the handlers below. */
+static int fork_and_reap(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	int st;
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ? -1 : 0;
+}
+
 /* Runs on SIGUSR1, most often inside malloc or free: stops the sender (so
  * the main loop makes progress), forks a child that leaves at once, and
  * reaps it. glibc's fork is async-signal-safe with respect to malloc in a
@@ -161,13 +174,7 @@ static void fork_in_handler(int sig)
 	if (sender > 0)
 		kill(sender, SIGSTOP);
 	signalled = 1;
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(0);
-	int st;
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+	if (fork_and_reap() < 0)
 		handler_failed = 1;
 	errno = e;
 }
@@ -225,13 +232,7 @@ static void fork_in_fork_handler(int sig)
 {
 	(void)sig;
 	int e = errno;
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(0);
-	int st;
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+	if (fork_and_reap() < 0)
 		nested_failed = 1;
 	else
 		nested_forks++;

@@ -261,8 +261,10 @@ static void known_stack(struct source *s, struct profile *p, uint32_t *id)
 		*id = LT_STACK_NONE;
 }
 
-/* Copies the thread table when the probe has published a new one. */
-static void poll_threads(struct source *s, struct profile *p)
+/* Copies the thread table when the probe has published a new one. Its
+ * bytes are multiplied by scale: what the snapshot's estimate of the live
+ * heap is to what the probe recorded (1 unless it samples). */
+static void poll_threads(struct source *s, struct profile *p, double scale)
 {
 	struct lt_threads_header h;
 	if (shm_read_threads(&s->rd, &h, s->threads, s->rd.hdr.threads_cap, s->sites,
@@ -275,13 +277,12 @@ static void poll_threads(struct source *s, struct profile *p)
 	for (uint32_t i = 0; i < h.nthreads; i++) {
 		known_stack(s, p, &s->threads[i].create_stack);
 		known_stack(s, p, &s->threads[i].wait_stack);
-		if (s->rd.hdr.sample_bytes)
+		if (scale != 1)
 			s->threads[i].live_bytes =
-			    (uint64_t)((double)s->threads[i].live_bytes * s->thread_scale + 0.5);
+			    (uint64_t)((double)s->threads[i].live_bytes * scale + 0.5);
 	}
-	if (s->rd.hdr.sample_bytes)
-		h.reused_live_bytes =
-		    (uint64_t)((double)h.reused_live_bytes * s->thread_scale + 0.5);
+	if (scale != 1)
+		h.reused_live_bytes = (uint64_t)((double)h.reused_live_bytes * scale + 0.5);
 	uint32_t m = 0;
 	for (uint32_t i = 0; i < h.nsites; i++) {
 		known_stack(s, p, &s->sites[i].stack);
@@ -360,6 +361,7 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 	uint32_t nonzero = 0;
 	for (uint32_t id = 0; id < h.nstacks; id++)
 		nonzero += !counts_zero(&s->counts[id]);
+	double thread_scale = 1;
 	if (mean) {
 		/* Sampled: each stack scales by its own mean block size, and
 		 * the totals are the sum of the estimates, so the table adds
@@ -370,7 +372,8 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 			sample_scale_counts(&s->counts[id], mean);
 			lt_counts_add(&h.totals, &s->counts[id]);
 		}
-		s->thread_scale = raw_live ? (double)h.totals.live_bytes / (double)raw_live : 1;
+		if (raw_live)
+			thread_scale = (double)h.totals.live_bytes / (double)raw_live;
 	}
 	struct snapshot snap = {
 		.seqno = h.seqno,
@@ -396,7 +399,7 @@ static int poll_segment(struct source *s, struct profile *p, char *err, size_t e
 	if (profile_add_snapshot_take(p, &snap) < 0)
 		die("out of memory");
 	s->filling = NULL;
-	poll_threads(s, p);
+	poll_threads(s, p, thread_scale);
 	return 1;
 }
 

@@ -45,8 +45,7 @@ struct source {
 	int no_lines;
 	uint64_t *later; /* addresses whose line source_settle looks up */
 	size_t nlater, later_cap;
-	int first;           /* this poll may bring p's first snapshot */
-	double thread_scale; /* sampled: estimated / recorded live bytes, for threads */
+	int first; /* this poll may bring p's first snapshot */
 };
 
 /* Opens the newest segment of pid. 0, or -1 with a message in err. */

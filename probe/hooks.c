@@ -575,6 +575,8 @@ EXPORT int dlclose(void *handle)
 	unwind_loader_lock(1);
 	int r = real.dlclose(handle);
 	unwind_loader_lock(-1);
+	if (r == 0)
+		unwind_code_unmapped();
 	return r;
 }
 

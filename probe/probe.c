@@ -110,6 +110,7 @@ void probe_before_exec(void)
 
 static void after_fork_child(void)
 {
+	unwind_after_fork();
 	atomic_store(&rec.phase, PHASE_OFF);
 	rec.seg = NULL;
 }

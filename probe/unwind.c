@@ -1,9 +1,12 @@
-/* unwind.c - stack capture with libunwind's unw_backtrace.
+/* unwind.c - stack capture: by cached rules, else libunwind's unw_backtrace.
  *
- * unw_backtrace walks the stack from DWARF CFI with a per-thread cache of
- * frame descriptions, so a repeat capture of a known call path costs a few
- * table lookups per frame and takes no lock. The probe captures into a
- * fixed array on its own stack; nothing here allocates.
+ * A capture first walks by the rules unwind_rules.c keeps per return
+ * address: a table probe and two loads a frame, learned from libunwind the
+ * first time a return address is seen. A frame without a simple rule (a
+ * signal frame, most often) hands the capture to unw_backtrace, which
+ * walks the stack from DWARF CFI with a cache of frame descriptions.
+ * LEAKTOP_UNWIND=libunwind leaves every capture to libunwind. The probe
+ * captures into a fixed array on its own stack; nothing here allocates.
  *
  * Which frames are the probe's: the hook passes __builtin_return_address(0),
  * the address its caller resumes at. The first captured frame equal to it is
@@ -31,9 +34,14 @@
 #include "unwind.h"
 
 #include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
+
+#include "unwind_rules.h"
 
 #define CAPTURE_MAX 288 /* LT_DEPTH_MAX plus the probe's own frames */
 
@@ -53,7 +61,8 @@ static __thread uintptr_t stack_lo, stack_hi, alt_lo, alt_hi;
  * (dl_iterate_phdr, dlclose): captures wait for 0. */
 static __thread int in_loader;
 static uintptr_t self_lo, self_hi; /* the probe's own text */
-static int self_is_module; /* the probe is a library of its own, not linked into the program */
+static int self_is_module;    /* the probe is a library of its own, not linked into the program */
+static _Atomic int use_rules; /* captures walk by rules first */
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -86,6 +95,14 @@ int unwind_init(void)
 		return -1;
 	if (set_caching && local_as)
 		set_caching(*local_as, 2 /* UNW_CACHE_PER_THREAD */);
+	struct rules_unwinder u = {
+		.init_local = dlsym(h, "_ULx86_64_init_local"),
+		.step = dlsym(h, "_ULx86_64_step"),
+		.get_reg = dlsym(h, "_ULx86_64_get_reg"),
+	};
+	const char *how = secure_getenv("LEAKTOP_UNWIND");
+	if ((!how || strcmp(how, "libunwind")) && rules_init(&u) == 0)
+		unwind_use_rules(1);
 	__atomic_store_n(&bt, f, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -107,6 +124,21 @@ void unwind_thread_start(void)
 void unwind_loader_lock(int delta)
 {
 	in_loader += delta;
+}
+
+void unwind_use_rules(int on)
+{
+	atomic_store_explicit(&use_rules, on, memory_order_relaxed);
+}
+
+void unwind_code_unmapped(void)
+{
+	rules_forget();
+}
+
+void unwind_after_fork(void)
+{
+	rules_after_fork();
 }
 
 void unwind_altstack(const stack_t *ss)
@@ -159,17 +191,27 @@ uint32_t unwind_capture(uint64_t *frames, uint32_t max, const void *caller)
 	 * buffer is on the program's stack. */
 	int want = max + 16 < CAPTURE_MAX ? (int)max + 16 : CAPTURE_MAX;
 	void *raw[want];
-	backtrace_fn f = __atomic_load_n(&bt, __ATOMIC_ACQUIRE);
-	if (!f)
-		return 0;
-	/* libunwind checks addresses with write(2) to a pipe, a cancellation
-	 * point: a thread with a cancel pending would end inside malloc, which
-	 * is none, maybe holding libunwind's lock. Two atomic updates of the
-	 * thread's own cancel word, no system call. */
-	int cancel;
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	int n = f(raw, want);
-	pthread_setcancelstate(cancel, NULL);
+	int n = -1;
+	/* By rules on the thread's own stack, whose top bounds every load;
+	 * not on an alternate stack or one the probe does not know. */
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	if (atomic_load_explicit(&use_rules, memory_order_relaxed) &&
+	    sp - stack_lo < stack_hi - stack_lo)
+		n = rules_walk((uint64_t *)raw, (uint32_t)want, stack_hi);
+	if (n < 0) {
+		backtrace_fn f = __atomic_load_n(&bt, __ATOMIC_ACQUIRE);
+		if (!f)
+			return 0;
+		/* libunwind checks addresses with write(2) to a pipe, a
+		 * cancellation point: a thread with a cancel pending would end
+		 * inside malloc, which is none, maybe holding libunwind's lock.
+		 * Two atomic updates of the thread's own cancel word, no system
+		 * call. */
+		int cancel;
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+		n = f(raw, want);
+		pthread_setcancelstate(cancel, NULL);
+	}
 	int start = -1;
 	if (caller)
 		for (int i = 0; i < n && i < 32; i++)

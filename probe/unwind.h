@@ -1,8 +1,9 @@
-/* unwind.h - stack capture for the probe, on libunwind.
+/* unwind.h - stack capture for the probe: cached rules, then libunwind.
  *
- * Owns the libunwind handle. libunwind is loaded RTLD_LOCAL so that its own
- * copies of the _Unwind_* exception ABI never take the place of libgcc_s's
- * in the target. Until unwind_init has run, captures return depth 0. */
+ * Owns the libunwind handle; the rules' table is unwind_rules.c's.
+ * libunwind is loaded RTLD_LOCAL so that its own copies of the _Unwind_*
+ * exception ABI never take the place of libgcc_s's in the target. Until unwind_init has run,
+ * captures return depth 0. */
 #ifndef LEAKTOP_UNWIND_H
 #define LEAKTOP_UNWIND_H
 
@@ -25,6 +26,16 @@ void unwind_altstack(const stack_t *ss);
  * the loader's lock (dl_iterate_phdr and its callback, dlclose): captures
  * meanwhile keep the allocating frame alone, as with too little stack. */
 void unwind_loader_lock(int delta);
+
+/* Whether captures walk by cached rules first (unwind_rules.c); on after
+ * unwind_init unless LEAKTOP_UNWIND=libunwind. Tests compare the two. */
+void unwind_use_rules(int on);
+
+/* Code was unmapped (dlclose): rules learned for its addresses go. */
+void unwind_code_unmapped(void);
+
+/* In a fork child, before it allocates: locks other threads held. */
+void unwind_after_fork(void);
 
 /* max when a capture of max frames has the stack it needs below the
  * caller (who then makes its frame buffer), else 1. */

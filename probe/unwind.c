@@ -45,6 +45,12 @@
 
 #define CAPTURE_MAX 288 /* LT_DEPTH_MAX plus the probe's own frames */
 
+/* The probe's frames that a stack may hold below the allocating code's
+ * (its __libc_start_main and the wrapper around main): a walk by rules
+ * goes this much past max frames from the caller, so that the frames
+ * kept once the probe's are cut are the same as from a longer walk. */
+#define PROBE_FRAMES_BELOW 4
+
 /* The stack a capture leaves libunwind: its cursor and context and its
  * walk, measured at 4.5 KiB; with room to spare. The frame buffers come
  * on top. */
@@ -197,7 +203,8 @@ uint32_t unwind_capture(uint64_t *frames, uint32_t max, const void *caller)
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	if (atomic_load_explicit(&use_rules, memory_order_relaxed) &&
 	    sp - stack_lo < stack_hi - stack_lo)
-		n = rules_walk((uint64_t *)raw, (uint32_t)want, stack_hi);
+		n = rules_walk((uint64_t *)raw, (uint32_t)want, (uint64_t)(uintptr_t)caller,
+		               max + PROBE_FRAMES_BELOW, stack_hi);
 	if (n < 0) {
 		backtrace_fn f = __atomic_load_n(&bt, __ATOMIC_ACQUIRE);
 		if (!f)

@@ -33,6 +33,7 @@
 #define _GNU_SOURCE
 #include "unwind_rules.h"
 
+#include <link.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -158,6 +159,37 @@ static int step_from(uintptr_t ra, uintptr_t sp, uintptr_t bp, struct step_seen 
 	return r > 0;
 }
 
+struct text_query {
+	uintptr_t pc;
+	int found;
+};
+
+static int find_text(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct text_query *q = data;
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && q->pc - lo < ph->p_memsz) {
+			q->found = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Whether pc lies in the code of a loaded file. A return address read off
+ * the stack can be anything where a frame lied about itself (JIT code, a
+ * smashed stack): libunwind is not given one that is not code, nor is its
+ * code read here. */
+static int in_text(uintptr_t pc)
+{
+	struct text_query q = { pc, 0 };
+	dl_iterate_phdr(find_text, &q);
+	return q.found;
+}
+
 /* Whether the code at ra is glibc's signal return (mov $15, %rax; syscall):
  * ra is then where a handler returns to, not a call's return address, and
  * the frame is the kernel's signal frame. */
@@ -173,7 +205,7 @@ static int is_sigreturn(uintptr_t ra)
 static uint64_t learn(uintptr_t ra)
 {
 	const uint64_t complex = rule_make(RULE_COMPLEX, 0, 0, 0);
-	if (is_sigreturn(ra))
+	if (!in_text(ra) || !in_text(ra + 8) || is_sigreturn(ra))
 		return complex;
 	uintptr_t sp[2] = { scratch + SCRATCH_SP, scratch + SCRATCH_SP + 1024 };
 	uintptr_t bp[2] = { scratch + SCRATCH_SP + 8192, scratch + SCRATCH_SP + 8192 + 3072 };
@@ -260,7 +292,8 @@ static uint64_t lookup(struct rule_slot *t, uint64_t pc)
 	return rule;
 }
 
-__attribute__((noinline)) int rules_walk(uint64_t *frames, uint32_t max, uintptr_t stack_hi)
+__attribute__((noinline)) int rules_walk(uint64_t *frames, uint32_t cap, uint64_t caller,
+                                         uint32_t past, uintptr_t stack_hi)
 {
 	/* Acquire: pairs with the release in rules_init. */
 	struct rule_slot *t =
@@ -273,7 +306,7 @@ __attribute__((noinline)) int rules_walk(uint64_t *frames, uint32_t max, uintptr
 	__asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
 	                 : "=r"(pc), "=r"(sp), "=r"(bp));
 	uint64_t key = pc + 1, last_key = 0, rule = 0;
-	uint32_t depth = 0;
+	uint32_t depth = 0, max = cap;
 	if (sp >= stack_hi)
 		goto back;
 	while (depth < max) {
@@ -305,6 +338,8 @@ __attribute__((noinline)) int rules_walk(uint64_t *frames, uint32_t max, uintptr
 			break;
 		frames[depth++] = ra;
 		key = ra;
+		if (ra == caller && max == cap && depth - 1 + past < cap)
+			max = depth - 1 + past;
 	}
 	atomic_fetch_add_explicit(&walks_done, 1, memory_order_relaxed);
 	return (int)depth;
@@ -346,9 +381,9 @@ int rules_init(const struct rules_unwinder *u)
 	return -1;
 }
 
-int rules_walk(uint64_t *frames, uint32_t max, uintptr_t stack_hi)
+int rules_walk(uint64_t *frames, uint32_t cap, uint64_t caller, uint32_t past, uintptr_t stack_hi)
 {
-	(void)frames, (void)max, (void)stack_hi;
+	(void)frames, (void)cap, (void)caller, (void)past, (void)stack_hi;
 	atomic_fetch_add_explicit(&walks_back, 1, memory_order_relaxed);
 	return -1;
 }

@@ -22,16 +22,16 @@ struct rules_unwinder {
 int rules_init(const struct rules_unwinder *u);
 
 /* Walks the calling thread's stack by cached rules, learning a rule for each
- * return address not seen before: writes up to max return addresses, the
- * caller of rules_walk first. stack_hi is the top of the stack the caller
- * runs on; every load stays between the current stack pointer and it.
- * Returns the depth, or -1 when a frame has no simple rule (a signal frame,
- * a CFA computed by a DWARF expression, a frame over 56 KiB) or the rule
- * could not be learned now (another thread is learning one): the caller
+ * return address not seen before: writes up to cap return addresses, the
+ * caller of rules_walk first, and stops `past` frames after the first one
+ * equal to caller (caller's own included; 0 matches none). stack_hi is the top of the stack the
+ * caller runs on; every load stays between the current stack pointer and it. Returns the depth, or
+ * -1 when a frame has no simple rule (a signal frame, a CFA computed by a DWARF expression, a frame
+ * over 56 KiB) or the rule could not be learned now (another thread is learning one): the caller
  * then asks libunwind. Must not run while the thread may hold the loader's
  * lock (learning calls dl_iterate_phdr). No lock, syscall or allocation
  * when every rule is known: two loads and one table probe per frame. */
-int rules_walk(uint64_t *frames, uint32_t max, uintptr_t stack_hi);
+int rules_walk(uint64_t *frames, uint32_t cap, uint64_t caller, uint32_t past, uintptr_t stack_hi);
 
 /* Forgets every rule: code was unmapped (dlclose), and other code may come
  * to the same addresses. */

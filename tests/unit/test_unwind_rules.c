@@ -21,6 +21,7 @@
 #define DEEP 200
 
 static const void *site;
+static uint32_t depth_max = DEEP; /* frames a capture keeps */
 static uint64_t got[2][DEEP];
 static uint32_t got_n[2];
 static int compared, differed;
@@ -29,7 +30,7 @@ static volatile int sink;
 __attribute__((noinline)) static uint32_t capture(uint64_t *frames)
 {
 	site = __builtin_return_address(0);
-	return unwind_capture(frames, DEEP, site);
+	return unwind_capture(frames, depth_max, site);
 }
 
 /* Captures by rules, then by libunwind. The compiler may make the two
@@ -183,6 +184,16 @@ int main(void)
 			CHECK_EQ_U64(back, 0);
 		}
 
+	/* Captures cut at a depth: the walk by rules stops soon after the
+	 * cut, and keeps the same frames. */
+	for (uint32_t cut = 1; cut <= 9; cut += 4) {
+		depth_max = cut;
+		run("pvbqpppppppppppppppppp", &walked, &back);
+		CHECK_EQ_U64(walked, 1);
+		CHECK_EQ_U64(got_n[0], cut);
+	}
+	depth_max = DEEP;
+
 	/* A 70 KiB frame has no rule the scratch stack can learn: handed back. */
 	run("phpv", &walked, &back);
 	CHECK_EQ_U64(walked, 0);
@@ -210,9 +221,8 @@ int main(void)
 	run("pvbq", &walked, &back);
 	CHECK_EQ_U64(walked, 1);
 
-	/* Every capture, walked or handed back, gave libunwind's frames; the
-	 * deepest held the 113 levels and more. */
-	int want = 2 * (int)(sizeof walkable / sizeof walkable[0]) + 4;
+	/* Every capture, walked or handed back, gave libunwind's frames. */
+	int want = 2 * (int)(sizeof walkable / sizeof walkable[0]) + 3 + 4;
 	CHECK_EQ_U64(compared, want);
 	CHECK_EQ_U64(differed, 0);
 	printf("%d captures by rules and by libunwind alike; rules use %llu KiB\n", compared,

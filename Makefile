@@ -39,7 +39,11 @@ CFLAGS_ALL = $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 PROBE_CFLAGS = $(CFLAGS_ALL) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
                -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free \
                $(UNWIND_INC)
-TUI_LIBS = -ldw -lelf -lz -lncursesw -ltinfo -lstdc++ -lm
+# libunwind's ptrace accessors, for `attach`'s look at a stopped program's
+# stacks: the runtime files of libunwind8, by name, so that a
+# libunwind-dev displaced by LLVM's still links.
+TUI_LIBS = -ldw -lelf -lz -lncursesw -ltinfo -lstdc++ -lm \
+           -l:libunwind-ptrace.so.0 -l:libunwind-x86_64.so.8
 
 ifeq ($(V),1)
 Q =
@@ -68,7 +72,7 @@ all: $(LEAKTOP) $(PROBE_SO)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -DLEAKTOP_PREFIX='"$(PREFIX)"' -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(UNWIND_INC) -DLEAKTOP_PREFIX='"$(PREFIX)"' -c -o $@ $<
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(@D)
@@ -189,12 +193,15 @@ asan-suites: all targets
 	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/tui.sh $(ASAN_BUILD) | \
 	    sed 's/^tui:/asan_tui:/'
 	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/hostile.sh $(ASAN_BUILD)
+	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ATTACH_CYCLES=3 ATTACH_QUICK=1 \
+	    bash tests/integration/attach.sh $(ASAN_BUILD) | sed 's/^attach:/asan_attach:/'
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
 integration: all targets tools
 	@bash tests/integration/run.sh $(BUILD)
+	@bash tests/integration/attach.sh $(BUILD)
 
 tui: all targets
 	@bash tests/integration/tui.sh $(BUILD)

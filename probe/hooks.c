@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "got.h"
 #include "probe.h"
 #include "recorder.h"
 #include "threads.h"
@@ -98,7 +99,12 @@ static size_t arena_size(const void *p)
 	return n;
 }
 
-#define RESOLVE(name) real.name = (__typeof__(real.name))dlsym(RTLD_NEXT, #name)
+/* Where the real functions are looked up: next after the probe when it was
+ * preloaded, first in the program's scope when `leaktop attach` loaded it
+ * (the probe, loaded RTLD_LOCAL, is not in that scope). */
+static void *lookup_scope = RTLD_NEXT;
+
+#define RESOLVE(name) real.name = (__typeof__(real.name))dlsym(lookup_scope, #name)
 
 static void resolve(void)
 {
@@ -630,3 +636,80 @@ EXPORT void _Exit(int status)
 {
 	_exit(status);
 }
+
+/* --- attach --------------------------------------------------------------- */
+
+void hooks_resolve_attached(void)
+{
+	lookup_scope = RTLD_DEFAULT;
+	real.free = NULL;
+	resolve();
+}
+
+/* The hooks under names bound inside this library: where the probe is
+ * loaded late, "malloc" in it would name glibc's. */
+#define HOOK(name)                          \
+	extern __typeof__(name) hook_##name \
+	    __attribute__((alias(#name), copy(name), visibility("hidden")));
+HOOK(malloc)
+HOOK(calloc)
+HOOK(free)
+HOOK(realloc)
+HOOK(reallocarray)
+HOOK(posix_memalign)
+HOOK(aligned_alloc)
+HOOK(memalign)
+HOOK(valloc)
+HOOK(pvalloc)
+HOOK(malloc_usable_size)
+HOOK(execve)
+HOOK(execv)
+HOOK(execvp)
+HOOK(execvpe)
+HOOK(fexecve)
+HOOK(fork)
+HOOK(pthread_create)
+HOOK(sigaction)
+HOOK(signal)
+HOOK(sigaltstack)
+HOOK(dl_iterate_phdr)
+HOOK(dlclose)
+HOOK(exit)
+HOOK(_exit)
+HOOK(_Exit)
+#undef HOOK
+
+#define ENTRY(name)                        \
+	{                                  \
+#name, (void *)hook_##name \
+	}
+const struct got_hook probe_hooks[] = {
+	ENTRY(malloc),
+	ENTRY(calloc),
+	ENTRY(free),
+	ENTRY(realloc),
+	ENTRY(reallocarray),
+	ENTRY(posix_memalign),
+	ENTRY(aligned_alloc),
+	ENTRY(memalign),
+	ENTRY(valloc),
+	ENTRY(pvalloc),
+	ENTRY(malloc_usable_size),
+	ENTRY(execve),
+	ENTRY(execv),
+	ENTRY(execvp),
+	ENTRY(execvpe),
+	ENTRY(fexecve),
+	ENTRY(fork),
+	ENTRY(pthread_create),
+	ENTRY(sigaction),
+	ENTRY(signal),
+	ENTRY(sigaltstack),
+	ENTRY(dl_iterate_phdr),
+	ENTRY(dlclose),
+	ENTRY(exit),
+	ENTRY(_exit),
+	ENTRY(_Exit),
+};
+#undef ENTRY
+const size_t probe_nhooks = sizeof probe_hooks / sizeof probe_hooks[0];

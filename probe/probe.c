@@ -11,6 +11,16 @@
  * it runs on untracked, with its own copy of nothing shared. fork() itself
  * takes no probe lock, so it cannot deadlock on one.
  *
+ * Attach: loaded into a running program by `leaktop attach` (dlopen through
+ * ptrace), the probe is not preloaded: its constructor does nothing but
+ * say so, and leaktop_attach(), called next by the same injection while
+ * every thread of the program is stopped, starts the recorder as the
+ * constructor would and points the program's GOT entries for the malloc
+ * family (and the other hooks) at the probe (got.c). Blocks allocated
+ * before are unknown to it: their frees are counted apart. leaktop_detach()
+ * puts the entries back and leaves the probe idle; leaktop_attach() again
+ * points them at it once more.
+ *
  * Exit: the final snapshot is published by the destructor (after the
  * program's atexit handlers and static destructors have freed what they
  * free) or by the _exit hook. The segment's name is unlinked at exit, and
@@ -19,6 +29,7 @@
 #define _GNU_SOURCE
 #include "probe.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,12 +40,23 @@
 #include <unistd.h>
 
 #include "../shared/procstat.h"
+#include "got.h"
 #include "publish.h"
 #include "recorder.h"
 #include "threads.h"
 #include "unwind.h"
 
+#define EXPORT __attribute__((visibility("default")))
+
 static int exit_status;
+int probe_attached;
+
+/* What leaktop reads (with process_vm_readv, no stop) to know whether to
+ * attach or detach: enum lt_attach_state in shared/shm.h. */
+EXPORT int leaktop_state;
+/* The settings leaktop attach passed, for the recorder's start; NULL for
+ * the environment. Lives only through that call. */
+static const char *attach_config;
 
 int probe_enter(void)
 {
@@ -52,7 +74,7 @@ int probe_enter(void)
 				atomic_store_explicit(&rec.phase, PHASE_OFF, memory_order_release);
 			} else {
 				struct recorder_config cfg;
-				recorder_config_from_env(&cfg);
+				recorder_config_from(&cfg, attach_config);
 				recorder_init(&cfg);
 			}
 			errno = e;
@@ -156,19 +178,44 @@ static void strip_preload(void)
 	}
 }
 
+/* Whether this library came in through LD_PRELOAD (or is first in the
+ * lookup order for malloc some other way), rather than being loaded by
+ * dlopen into a program already running. Read before strip_preload. */
+static int preloaded(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	if (pre && strstr(pre, "libleaktop.so"))
+		return 1;
+	extern void *hook_malloc(size_t) __attribute__((visibility("hidden")));
+	return dlsym(RTLD_DEFAULT, "malloc") == (void *)hook_malloc;
+}
+
+/* The start the constructor makes, once the recorder is on. */
+static void start_rest(void)
+{
+	unwind_init();
+	unwind_thread_start();
+	threads_init(probe_real_sigaction);
+	pthread_atfork(NULL, NULL, after_fork_child);
+}
+
 __attribute__((constructor)) static void probe_start(void)
 {
 	probe_guard++;
+	if (!preloaded()) {
+		probe_attached = 1; /* leaktop_attach() starts it */
+		leaktop_state = LT_ATTACH_IDLE;
+		probe_guard--;
+		return;
+	}
+	leaktop_state = LT_ATTACH_PRELOADED;
 	/* A library's constructor that ran before ours may have forked after
 	 * an allocation started the recorder: the child runs this too, and
 	 * must let go of the parent's segment as a child forked later does. */
 	if (rec.seg && getpid() != rec.pid)
 		after_fork_child();
 	if (probe_enter()) {
-		unwind_init();
-		unwind_thread_start();
-		threads_init(probe_real_sigaction);
-		pthread_atfork(NULL, NULL, after_fork_child);
+		start_rest();
 		const char *follow = secure_getenv("LEAKTOP_FOLLOW_EXEC");
 		if (!follow || strcmp(follow, "1"))
 			strip_preload();
@@ -182,4 +229,58 @@ __attribute__((destructor)) static void probe_stop(void)
 	probe_guard++;
 	probe_final(exit_status);
 	probe_guard--;
+}
+
+static void note_exit_status(int status, void *arg)
+{
+	(void)arg;
+	probe_note_exit(status);
+}
+
+/* Called by `leaktop attach` through ptrace, every other thread stopped and
+ * none of them inside the allocator or the loader. Returns the GOT entries
+ * pointed at the probe (0 when preloaded: it tracks already), or -1 when
+ * the recorder could not start (it says why on stderr). */
+EXPORT int leaktop_attach(const char *config)
+{
+	if (!probe_attached)
+		return 0;
+	probe_guard++;
+	int r = 0;
+	if (atomic_load(&rec.phase) == PHASE_NEW) {
+		hooks_resolve_attached();
+		attach_config = config ? config : "";
+		int on = probe_enter();
+		attach_config = NULL;
+		if (on) {
+			start_rest();
+			/* main is running: a return from it reaches glibc's exit
+			 * past any GOT, so the status comes from on_exit. */
+			on_exit(note_exit_status, NULL);
+			publish_start();
+		}
+	}
+	if (atomic_load(&rec.phase) != PHASE_ON) {
+		r = -1;
+	} else {
+		r = got_redirect(probe_hooks, probe_nhooks);
+		leaktop_state = LT_ATTACH_ON;
+	}
+	probe_guard--;
+	return r;
+}
+
+/* Called by `leaktop detach`: puts back every GOT entry leaktop_attach
+ * changed. The probe stays loaded and idle; its segment shows the counts
+ * as they were. Returns the entries put back, or -1 when not attached. */
+EXPORT int leaktop_detach(void)
+{
+	if (!probe_attached)
+		return -1;
+	probe_guard++;
+	int r = got_restore();
+	leaktop_state = LT_ATTACH_OFF;
+	publish_now();
+	probe_guard--;
+	return r;
 }

@@ -6,6 +6,10 @@
 #ifndef LEAKTOP_PROBE_H
 #define LEAKTOP_PROBE_H
 
+#include <stddef.h>
+
+#include "got.h"
+
 /* Called by every hook with probe_guard held: starts the recorder if it is
  * new. Returns non-zero when allocations should be recorded. */
 int probe_enter(void);
@@ -33,6 +37,22 @@ void probe_final(int status);
  * (unless a launcher owns it), since no destructor will run. If the exec
  * fails, tracking goes on, but new readers can no longer find the process. */
 void probe_before_exec(void);
+
+/* The hooks by name, for redirecting a running program to them (got.c),
+ * and the lookup of the real functions for a probe loaded late. */
+extern const struct got_hook probe_hooks[];
+extern const size_t probe_nhooks;
+void hooks_resolve_attached(void);
+
+/* Non-zero when `leaktop attach` loaded the probe into a running program:
+ * it then starts only when leaktop_attach() is called. */
+extern int probe_attached;
+extern int leaktop_state;
+
+/* The entry points of `leaktop attach` and `leaktop detach`, called in the
+ * program through ptrace (probe.c says what each does). */
+int leaktop_attach(const char *config);
+int leaktop_detach(void);
 
 /* The real sigaction, past the probe's own hook. */
 struct sigaction;

@@ -46,9 +46,32 @@ static void say(const char *what, const char *detail)
 		return;
 }
 
-static uint32_t env_u32(const char *name, uint32_t def, uint32_t lo, uint32_t hi)
+/* The value of NAME in a list of "NAME=VALUE" words separated by blanks,
+ * copied into buf; NULL when absent. */
+static const char *word_value(const char *list, const char *name, char *buf, size_t n)
 {
-	const char *s = secure_getenv(name);
+	size_t len = strlen(name);
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, " \t\n");
+		size_t w = strcspn(p, " \t\n");
+		if (w > len && !strncmp(p, name, len) && p[len] == '=') {
+			size_t v = w - len - 1 < n - 1 ? w - len - 1 : n - 1;
+			memcpy(buf, p + len + 1, v);
+			buf[v] = '\0';
+			return buf;
+		}
+		p += w;
+	}
+	return NULL;
+}
+
+/* The settings come from the environment, or from the words leaktop
+ * attach passed (list non-NULL): an attached program's environment is its
+ * own, not the user's. */
+static uint32_t env_u32(const char *list, const char *name, uint32_t def, uint32_t lo, uint32_t hi)
+{
+	char buf[32];
+	const char *s = list ? word_value(list, name, buf, sizeof buf) : secure_getenv(name);
 	if (!s || !*s)
 		return def;
 	char *end;
@@ -60,13 +83,19 @@ static uint32_t env_u32(const char *name, uint32_t def, uint32_t lo, uint32_t hi
 
 void recorder_config_from_env(struct recorder_config *cfg)
 {
-	cfg->depth = env_u32("LEAKTOP_DEPTH", LT_DEPTH_DEFAULT, 1, LT_DEPTH_MAX);
-	cfg->interval_ms = env_u32("LEAKTOP_INTERVAL", LT_INTERVAL_DEFAULT, LT_TICK_MS, 3600000);
-	cfg->stacks_cap = env_u32("LEAKTOP_MAX_STACKS", LT_STACKS_DEFAULT, 16, 1u << 24);
-	cfg->launcher_pid = (int)env_u32("LEAKTOP_LAUNCHER", 0, 1, 1u << 30);
-	cfg->sample_bytes = env_u32("LEAKTOP_SAMPLE", 0, 1, LT_SAMPLE_MAX);
+	recorder_config_from(cfg, NULL);
+}
+
+void recorder_config_from(struct recorder_config *cfg, const char *list)
+{
+	cfg->depth = env_u32(list, "LEAKTOP_DEPTH", LT_DEPTH_DEFAULT, 1, LT_DEPTH_MAX);
+	cfg->interval_ms =
+	    env_u32(list, "LEAKTOP_INTERVAL", LT_INTERVAL_DEFAULT, LT_TICK_MS, 3600000);
+	cfg->stacks_cap = env_u32(list, "LEAKTOP_MAX_STACKS", LT_STACKS_DEFAULT, 16, 1u << 24);
+	cfg->launcher_pid = (int)env_u32(list, "LEAKTOP_LAUNCHER", 0, 1, 1u << 30);
+	cfg->sample_bytes = env_u32(list, "LEAKTOP_SAMPLE", 0, 1, LT_SAMPLE_MAX);
 	/* A fixed seed makes a one-thread program's samples repeat (tests). */
-	cfg->sample_seed = env_u32("LEAKTOP_SAMPLE_SEED", 0, 1, UINT32_MAX);
+	cfg->sample_seed = env_u32(list, "LEAKTOP_SAMPLE_SEED", 0, 1, UINT32_MAX);
 	if (!cfg->sample_seed) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);

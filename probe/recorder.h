@@ -129,6 +129,10 @@ uint64_t recorder_ended_live(void);
  * secure_getenv, so a setuid program stays untracked). */
 void recorder_config_from_env(struct recorder_config *cfg);
 
+/* The same from a list of "NAME=VALUE" words (what leaktop attach passes),
+ * or from the environment when list is NULL. */
+void recorder_config_from(struct recorder_config *cfg, const char *list);
+
 /* Creates the segment and the tables; the phase goes ON. 0, or -1 with the
  * phase OFF and one line on stderr. Safe to call from inside a malloc hook. */
 int recorder_init(const struct recorder_config *cfg);

@@ -94,6 +94,16 @@ static inline void lt_counts_add(struct lt_counts *to, const struct lt_counts *c
 /* Page 0. The probe writes every field above `state` once, before it stores
  * LT_STATE_RUNNING with release; a reader that loads `state` with acquire and
  * sees anything but STARTING may read them. */
+/* The probe's exported int leaktop_state, which leaktop reads out of a
+ * process (not from the segment) before it attaches or detaches. */
+enum lt_attach_state {
+	LT_ATTACH_NONE = 0,      /* not set: a probe older than attach */
+	LT_ATTACH_PRELOADED = 1, /* started with the program: tracks already */
+	LT_ATTACH_IDLE = 2,      /* loaded by attach, not started yet */
+	LT_ATTACH_ON = 3,        /* attached: the hooks are in */
+	LT_ATTACH_OFF = 4,       /* detached: the hooks are out, the probe idle */
+};
+
 struct lt_shm_header {
 	char magic[8];         /* LT_SHM_MAGIC */
 	uint32_t version;      /* LT_SHM_VERSION */

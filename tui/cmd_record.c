@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "blind.h"
+#include "attach.h"
 #include "cmd.h"
 #include "launch.h"
 #include "shared/recording.h"
@@ -132,7 +133,7 @@ static int record_pid(pid_t pid, const char *out, uint64_t max_size, int lines, 
 {
 	struct recorder_run r = { .max_size = max_size, .lines = lines };
 	char path[PATH_MAX], err[512];
-	if (source_open(&r.src, pid, err, sizeof err) < 0)
+	if (attach_open(&r.src, pid, quiet, err, sizeof err) < 0)
 		die("%s", err);
 	r.src.no_lines = !lines;
 	r.attached = 1;

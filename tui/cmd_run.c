@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "blind.h"
 #include "shared/outfile.h"
 #include "cmd.h"
@@ -89,8 +90,8 @@ static int run_or_attach(int argc, char **argv, int attach)
 		if (optind + 1 != argc)
 			die("attach: give one PID (leaktop attach PID)");
 		a->pid = (pid_t)parse_ulong("attach", argv[optind], 1, 1u << 30);
-		char err[256];
-		if (source_open(&a->src, a->pid, err, sizeof err) < 0)
+		char err[512];
+		if (attach_open(&a->src, a->pid, 1, err, sizeof err) < 0)
 			die("%s", err);
 		a->attached = 1;
 		char exe[64], why[256];

@@ -22,7 +22,9 @@ static const char usage[] =
     "      [--sample BYTES] [--follow-exec] -- PROGRAM [ARGS...]\n"
     "                 start PROGRAM with the probe and open the live view\n"
     "  attach [--theme NAME] PID\n"
-    "                 open the live view on a running process that has the probe\n"
+    "                 open the live view on a running process; one started without\n"
+    "                 the probe gets it now, through ptrace (it runs on)\n"
+    "  detach PID     take an attached probe's hooks out again; the process runs on\n"
     "  list [--gc]    the probed processes this user can see; --gc removes the\n"
     "                 segments of those that are gone (killed)\n"
     "  record [-o|--output FILE] [--max-size BYTES] [--interval MS] [--depth N]\n"
@@ -107,8 +109,8 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "record", cmd_record }, { "report", cmd_report }, { "list", cmd_list },
-		{ "run", cmd_run },       { "attach", cmd_attach }, { "diff", cmd_diff },
-		{ "replay", cmd_replay },
+		{ "run", cmd_run },       { "attach", cmd_attach }, { "detach", cmd_detach },
+		{ "diff", cmd_diff },     { "replay", cmd_replay },
 	};
 
 	opterr = 0; /* the commands report bad options themselves, in one line */

@@ -1,0 +1,239 @@
+#!/bin/bash
+# attach.sh BUILD_DIR - `leaktop attach`, `record -p` and `detach` on
+# processes started without the probe.
+#
+# - A multi-threaded leaking server (targets/server) is attached to as it
+#   runs, then detached and attached again 20 times in a row
+#   (ATTACH_CYCLES; the ASan run of leaktop makes 3): each attach
+#   sees its leak grow from the attach (every block exactly 1024 bytes), a
+#   detached probe's counts stay still, and the server's output and exit
+#   status are those of its bare run.
+# - The same on a C++ program (targets/cache_server) and on a program built
+#   before leaktop was (Debian's python3).
+# - Refusals, one line and status 2, and the process runs on: a process of
+#   another user (leaktop run as nobody), one already under ptrace (strace),
+#   detach of a process started with the probe, and of one without any.
+# Skipped, with the reason, where ptrace is not permitted here.
+set -u
+. "$(dirname "$0")/lib.sh"
+suite_init BUILD_DIR "$@"
+
+server=$BUILD/targets/server
+cxx=$BUILD/targets/cache_server
+
+# state PID: the process's state letter (t or T when stopped).
+state()
+{
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1
+}
+
+# folded_sum LKT|-p PID FUNC METRIC: the metric summed over FUNC's stacks.
+folded_sum()
+{
+	local where=$1 fn=$2 metric=$3
+	if [ "$where" = -p ]; then
+		"$LEAKTOP" report -p "$fn" --format folded --metric "$metric" >"$TMP/f.folded" 2>/dev/null
+		fn=$4
+	else
+		"$LEAKTOP" report "$where" --format folded --metric "$metric" >"$TMP/f.folded" 2>/dev/null
+	fi
+	sum_frames "$TMP/f.folded" "$fn"
+}
+
+# at SNAP LKT FUNC METRIC: the same at snapshot SNAP (1, or last).
+at()
+{
+	"$LEAKTOP" report "$2" --at "$1" --format folded --metric "$4" >"$TMP/a.folded" 2>/dev/null
+	sum_frames "$TMP/a.folded" "$3"
+}
+
+# Can this machine ptrace at all? A sleep of our own, attached to.
+sleep 30 &
+probe_pid=$!
+timeout -s INT 1 "$LEAKTOP" record -q -p "$probe_pid" -o "$TMP/probe.lkt" >/dev/null \
+	2>"$TMP/probe.err"
+if [ ! -s "$TMP/probe.lkt" ] && grep -q "not permitted\|ptrace_scope" "$TMP/probe.err"; then
+	skip "attach: ptrace is not permitted here: $(head -n 1 "$TMP/probe.err")"
+	kill $probe_pid
+	finish attach
+	exit $?
+fi
+kill $probe_pid
+wait $probe_pid 2>/dev/null
+
+# --- the server, attached to and detached 20 times ---------------------------
+
+"$server" 0 </dev/null >"$TMP/server.bare.out" 2>&1
+bare_rc=$?
+check "server: bare run exits 3 (got $bare_rc)" [ $bare_rc -eq 3 ]
+
+# The server runs until its input ends: a pipe held open here.
+mkfifo "$TMP/ctl"
+"$server" 0 <"$TMP/ctl" >"$TMP/server.out" 2>&1 &
+spid=$!
+exec 4>"$TMP/ctl"
+sleep 0.3
+export LEAKTOP_INTERVAL=100
+n=${ATTACH_CYCLES:-20}
+cycles_grew=0 cycles_exact=0 cycles_still=0 cycles_detached=0
+for i in $(seq 1 "$n"); do
+	timeout -s INT 0.5 "$LEAKTOP" record -q -p $spid -o "$TMP/c$i.lkt" >/dev/null 2>"$TMP/c$i.err"
+	first=$(at 1 "$TMP/c$i.lkt" leak_session alloc_calls)
+	last=$(at last "$TMP/c$i.lkt" leak_session alloc_calls)
+	[ "$last" -gt "$first" ] && cycles_grew=$((cycles_grew + 1))
+	"$LEAKTOP" detach $spid 2>"$TMP/d$i.err" && cycles_detached=$((cycles_detached + 1))
+	if [ $((i % 5)) -eq 0 ]; then
+		bytes=$(at last "$TMP/c$i.lkt" leak_session live_bytes)
+		blocks=$(at last "$TMP/c$i.lkt" leak_session live_blocks)
+		[ "$blocks" -gt 0 ] && [ "$bytes" -eq $((blocks * 1024)) ] && cycles_exact=$((cycles_exact + 1))
+		a=$(folded_sum -p $spid alloc_calls leak_session)
+		sleep 0.2
+		b=$(folded_sum -p $spid alloc_calls leak_session)
+		[ "$a" -gt 0 ] && [ "$a" -eq "$b" ] && cycles_still=$((cycles_still + 1))
+	fi
+done
+unset LEAKTOP_INTERVAL
+check "attach $n times: each recording saw leak_session grow from its attach ($cycles_grew of $n)" \
+	[ $cycles_grew -eq "$n" ]
+check "attach: every leaked block is 1024 bytes (in $cycles_exact of the $((n / 5)) cycles looked at)" \
+	[ $cycles_exact -eq $((n / 5)) ]
+check "detach $n times: each exited 0 ($cycles_detached of $n)" [ $cycles_detached -eq "$n" ]
+check "detach: the counts stand still once detached (in $cycles_still of the $((n / 5)) cycles looked at)" \
+	[ $cycles_still -eq $((n / 5)) ]
+check "detach: says how many entries it put back" \
+	grep -Eq "^leaktop: process $spid: probe detached, [1-9][0-9]* entries put back \(threads stopped [0-9.]+ ms\)$" \
+	"$TMP/d$n.err"
+check "attach: the $n attaches share one probe (libleaktop.so mapped from one file)" \
+	[ "$(grep 'libleaktop.so$' /proc/$spid/maps | awk '{ print $NF }' | sort -u | wc -l)" -eq 1 ]
+"$LEAKTOP" detach $spid 2>"$TMP/twice.err"
+rc=$?
+check "detach of a detached probe: status 2 (got $rc), one line" \
+	sh -c '[ "$1" -eq 2 ] && grep -qx "leaktop: process $2: its probe is detached already" "$3"' \
+	sh $rc $spid "$TMP/twice.err"
+check "attach: the process never stays stopped (state $(state $spid))" \
+	sh -c '! echo "$1" | grep -q "[tT]"' sh "$(state $spid)"
+exec 4>&-
+wait $spid
+rc=$?
+check "server: exit status with $n attaches is the bare one (3, got $rc)" [ $rc -eq 3 ]
+check "server: output with $n attaches is the bare one" cmp -s "$TMP/server.bare.out" "$TMP/server.out"
+
+# --- a C++ program, and one built before leaktop -----------------------------
+# (The probe's side of attach; the ASan run of leaktop, ATTACH_QUICK=1,
+# leaves them out.)
+if [ "${ATTACH_QUICK:-0}" != 1 ]; then
+	"$cxx" 2 >"$TMP/cxx.out" 2>&1 &
+	cpid=$!
+	sleep 0.5
+	LEAKTOP_INTERVAL=100 timeout -s INT 1.2 "$LEAKTOP" record -p $cpid -o "$TMP/cxx.lkt" \
+		>/dev/null 2>"$TMP/cxx.err"
+	check "C++: attach says what it did" \
+		grep -Eq "^leaktop: attached to process $cpid: [0-9]+ entries point at the probe; [0-9]+ threads stopped [0-9.]+ ms$" \
+		"$TMP/cxx.err"
+	grew=$(($(at last "$TMP/cxx.lkt" remember live_blocks) - $(at 1 "$TMP/cxx.lkt" remember live_blocks)))
+	check "C++: remember()'s map nodes and strings grow from the attach (+$grew blocks)" [ $grew -ge 50 ]
+	got=$(at last "$TMP/cxx.lkt" serve live_blocks)
+	want=$(at last "$TMP/cxx.lkt" remember live_blocks)
+	check "C++: what lives under serve() is remember()'s ($got and $want blocks): its own strings are freed" \
+		[ "$got" -eq "$want" ]
+	wait $cpid
+	rc=$?
+	check "C++: exits 4 as bare (got $rc), its output unchanged" \
+		sh -c '[ "$1" -eq 4 ] && [ "$(cat "$2")" = "cache_server: done" ]' sh $rc "$TMP/cxx.out"
+
+	if command -v python3 >/dev/null; then
+		python3 -c '
+import time
+kept = []
+for i in range(250):
+    kept.append(bytearray(100000))
+    time.sleep(0.01)
+print("python: done")' >"$TMP/py.out" 2>&1 &
+		ppid=$!
+		sleep 0.5
+		LEAKTOP_INTERVAL=100 timeout -s INT 1.5 "$LEAKTOP" record -q -p $ppid -o "$TMP/py.lkt" \
+			>/dev/null 2>"$TMP/py.err"
+		total() {
+			"$LEAKTOP" report "$TMP/py.lkt" --at "$1" --format folded --metric live_bytes 2>/dev/null |
+				awk '{ s += $NF } END { printf "%d\n", s }'
+		}
+		first=$(total 1)
+		last=$(total last)
+		check "python3 (built before leaktop): its live heap grows from the attach ($first to $last bytes)" \
+			[ $((last - first)) -ge $((5 * 1000000)) ]
+		wait $ppid
+		rc=$?
+		check "python3: exits 0 with its output (got $rc)" \
+			sh -c '[ "$1" -eq 0 ] && [ "$(cat "$2")" = "python: done" ]' sh $rc "$TMP/py.out"
+	else
+		skip "python3: not installed"
+	fi
+
+fi
+
+# --- refusals -------------------------------------------------------------------
+
+"$server" 2 >/dev/null 2>&1 &
+spid=$!
+sleep 0.3
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	cp "$LEAKTOP" "$TMP/leaktop-nobody" && chmod 755 "$TMP" "$TMP/leaktop-nobody"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$TMP/leaktop-nobody" record -q \
+		-p $spid -o /tmp/leaktop-nobody.$$.lkt >/dev/null 2>"$TMP/other.err"
+	rc=$?
+	check "another user's process: refused with status 2 (got $rc)" [ $rc -eq 2 ]
+	check "another user's process: one line naming the owner and the remedy" \
+		sh -c '[ "$(wc -l <"$1")" -eq 1 ] && grep -q "^leaktop: process $2 belongs to user 0: leaktop can attach only to your own processes (or run it as root)$" "$1"' \
+		sh "$TMP/other.err" $spid
+	rm -f /tmp/leaktop-nobody.$$.lkt
+else
+	skip "another user's process: needs root, the user nobody and setpriv"
+fi
+if command -v strace >/dev/null; then
+	strace -f -o /dev/null -p $spid 2>/dev/null &
+	tracer=$!
+	for _ in $(seq 50); do
+		[ "$(sed -n 's/^TracerPid:\t//p' /proc/$spid/status)" = "$tracer" ] && break
+		sleep 0.05
+	done
+	"$LEAKTOP" record -q -p $spid -o "$TMP/traced.lkt" >/dev/null 2>"$TMP/traced.err"
+	rc=$?
+	check "a traced process: refused with status 2 (got $rc)" [ $rc -eq 2 ]
+	check "a traced process: one line naming the tracer" \
+		grep -qx "leaktop: process $spid is already traced by process $tracer (strace): a process has one tracer; detach it first" \
+		"$TMP/traced.err"
+	kill $tracer
+	wait $tracer 2>/dev/null
+else
+	skip "a traced process: strace is not installed"
+fi
+"$LEAKTOP" detach $spid 2>"$TMP/nodetach.err"
+rc=$?
+check "detach without a probe: status 2 (got $rc), one line" \
+	sh -c '[ "$1" -eq 2 ] && grep -qx "leaktop: process $2 has no leaktop probe to detach" "$3"' \
+	sh $rc $spid "$TMP/nodetach.err"
+check "refusals: the process was never left stopped (state $(state $spid))" \
+	sh -c '! echo "$1" | grep -q "[tT]"' sh "$(state $spid)"
+wait $spid
+rc=$?
+check "refusals: the server ends as bare (3, got $rc)" [ $rc -eq 3 ]
+
+LD_PRELOAD=$PROBE "$server" 2 >/dev/null 2>&1 &
+spid=$!
+sleep 0.3
+"$LEAKTOP" detach $spid 2>"$TMP/predetach.err"
+rc=$?
+check "detach of a process started with the probe: status 2 (got $rc), one line" \
+	sh -c '[ "$1" -eq 2 ] && grep -qx "leaktop: process $2 was started with the probe: there is nothing to detach" "$3"' \
+	sh $rc $spid "$TMP/predetach.err"
+wait $spid
+"$LEAKTOP" detach 2>"$TMP/usage.err"
+rc=$?
+check "detach without a PID: status 2 (got $rc), one line" \
+	sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ]' sh $rc "$TMP/usage.err"
+"$LEAKTOP" detach 999999 2>"$TMP/nopid.err"
+rc=$?
+check "detach of no process: status 2 (got $rc): $(cat "$TMP/nopid.err")" \
+	sh -c '[ "$1" -eq 2 ] && grep -qx "leaktop: no process 999999" "$2"' sh $rc "$TMP/nopid.err"
+
+finish attach

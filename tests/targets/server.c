@@ -1,0 +1,84 @@
+/* server.c - a long-running multi-threaded server with a slow leak, for
+ * `leaktop attach`: started without the probe, attached to while it runs.
+ *
+ *   server SECONDS      (0: until its standard input ends)
+ *
+ * Four workers each handle a "request" every millisecond: a buffer of
+ * 16 to 2,063 bytes allocated and freed in handle_request. Every 10 ms
+ * worker 0 also leaks one 1,024-byte session in leak_session: 100 KiB a
+ * second, all under one stack. After SECONDS the workers stop and the
+ * program says it is done (the same with or without leaktop) and exits
+ * with status 3. tests/integration/attach.sh attaches to it as it runs.
+ *
+ * Read by tests/integration/run.sh, which starts it with the probe:
+ * args: 1
+ * exit: 3
+ * expect: leak_session live_blocks>=50 alloc_calls>=50
+ * expect: handle_request live_bytes=0 live_blocks=0
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WORKERS 4
+
+static volatile int stop;
+static uint64_t requests[WORKERS];
+static uint64_t leaked;
+static void *sessions;
+
+__attribute__((noinline)) static void leak_session(void)
+{
+	void **s = malloc(1024);
+	memset(s, 0, 1024);
+	s[0] = sessions; /* a list the program keeps and never frees */
+	sessions = s;
+	leaked += 1024;
+}
+
+__attribute__((noinline)) static void handle_request(unsigned *seed)
+{
+	size_t n = 16 + rand_r(seed) % 2048;
+	char *buf = malloc(n);
+	memset(buf, 'x', n);
+	free(buf);
+}
+
+static void *worker(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	unsigned seed = (unsigned)id + 1;
+	struct timespec tick = { 0, 1000000 };
+	for (uint64_t i = 0; !stop; i++) {
+		handle_request(&seed);
+		requests[id]++;
+		if (id == 0 && i % 10 == 0)
+			leak_session();
+		nanosleep(&tick, NULL);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int seconds = argc > 1 ? atoi(argv[1]) : 10;
+	pthread_t t[WORKERS];
+	for (int i = 0; i < WORKERS; i++)
+		pthread_create(&t[i], NULL, worker, (void *)(intptr_t)i);
+	if (seconds > 0) {
+		struct timespec end = { seconds, 0 };
+		nanosleep(&end, NULL);
+	} else {
+		char buf[256];
+		while (fread(buf, 1, sizeof buf, stdin) > 0)
+			;
+	}
+	stop = 1;
+	for (int i = 0; i < WORKERS; i++)
+		pthread_join(t[i], NULL);
+	printf("server: done, leaked %s\n", leaked > 0 ? "some sessions" : "nothing");
+	return 3;
+}

@@ -13,14 +13,20 @@
  * relocated; the dynamic linker's own and the vDSO's are not, and neither
  * is redirected. A value below the module's base is taken as unrelocated.
  *
+ * A module whose RELRO pages are still writable is being relocated by a
+ * dlopen in another thread: it is left for a later call (*pending).
+ *
  * Restore writes back only entries that still hold the hook, in modules
  * still loaded: a module unloaded since took its entries with it. */
 #define _GNU_SOURCE
 #include "got.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -35,13 +41,56 @@ struct change {
 
 static struct change changes[GOT_MAX];
 static size_t nchanges;
+/* One redirect or restore at a time; taken by try-lock only, since the
+ * thread holding it may be stopped by a tracer that wants it next. */
+static atomic_flag busy = ATOMIC_FLAG_INIT;
 
 struct walk {
 	const struct got_hook *hooks;
 	size_t nhooks;
 	int changed;
 	int full;
+	int pending; /* modules still being relocated: left for later */
 };
+
+/* Whether the page at addr is mapped read-only now, from /proc/self/maps,
+ * read into a buffer on the stack. The dynamic linker makes a module's RELRO
+ * pages read-only once it has relocated it: until then it is still writing
+ * there, and a page made read-only under it would fault. */
+static int page_readonly(uintptr_t addr)
+{
+	char buf[4096];
+	size_t have = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		buf[have] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			char *end;
+			uintptr_t lo = (uintptr_t)strtoull(line, &end, 16);
+			uintptr_t hi = *end == '-' ? (uintptr_t)strtoull(end + 1, &end, 16) : 0;
+			if (addr >= lo && addr < hi) {
+				int ro = end[0] == ' ' && end[1] == 'r' && end[2] == '-';
+				close(fd);
+				return ro;
+			}
+			line = nl + 1;
+		}
+		have = (size_t)(buf + have - line);
+		memmove(buf, line, have);
+		if (have == sizeof buf - 1)
+			have = 0; /* a line too long to be ours */
+	}
+	close(fd);
+	return 0;
+}
 
 static uintptr_t page_down(uintptr_t a)
 {
@@ -139,6 +188,10 @@ static int redirect_module(struct dl_phdr_info *info, size_t size, void *data)
 	}
 	if (!symtab || !strtab)
 		return 0;
+	if (ro_lo < ro_hi && !page_readonly(ro_lo)) {
+		w->pending++;
+		return 0;
+	}
 	for (int k = 0; k < 2; k++) {
 		for (size_t i = 0; tabs[k] && i < sizes[k] / sizeof(ElfW(Rela)); i++) {
 			const ElfW(Rela) *r = &tabs[k][i];
@@ -166,10 +219,15 @@ static int redirect_module(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
-int got_redirect(const struct got_hook *hooks, size_t n)
+int got_redirect(const struct got_hook *hooks, size_t n, int *pending)
 {
-	struct walk w = { hooks, n, 0, 0 };
+	struct walk w = { hooks, n, 0, 0, 0 };
+	if (atomic_flag_test_and_set_explicit(&busy, memory_order_acquire))
+		return GOT_BUSY;
 	dl_iterate_phdr(redirect_module, &w);
+	atomic_flag_clear_explicit(&busy, memory_order_release);
+	if (pending)
+		*pending = w.pending;
 	return w.full ? -1 : w.changed;
 }
 
@@ -207,6 +265,8 @@ static int find_slot(struct dl_phdr_info *info, size_t size, void *data)
 int got_restore(void)
 {
 	int restored = 0;
+	if (atomic_flag_test_and_set_explicit(&busy, memory_order_acquire))
+		return GOT_BUSY;
 	for (size_t i = 0; i < nchanges; i++) {
 		struct change *c = &changes[i];
 		struct where q = { (uintptr_t)c->slot, 0, 0, 0 };
@@ -217,5 +277,6 @@ int got_restore(void)
 			restored++;
 	}
 	nchanges = 0;
+	atomic_flag_clear_explicit(&busy, memory_order_release);
 	return restored;
 }

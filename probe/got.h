@@ -17,14 +17,19 @@ struct got_hook {
 	void *fn;         /* the probe's function */
 };
 
+#define GOT_BUSY (-2) /* another thread is redirecting or restoring */
+
 /* Points every entry for one of the n hooks, in every module loaded now and
  * not redirected yet, at its hook. Call with the program's other threads
- * stopped or in a module loaded since (their calls then see either the old
- * or the new pointer: one aligned store each). Returns the entries changed,
- * or -1 when the list of changes is full (what was changed stays so). */
-int got_redirect(const struct got_hook *hooks, size_t n);
+ * stopped, or for modules loaded since (their calls then see either the old
+ * or the new pointer: one aligned store each). Modules a dlopen is still
+ * relocating are left alone and counted in *pending (if not NULL). Returns
+ * the entries changed; -1 when the list of changes is full (what was
+ * changed stays so); GOT_BUSY without waiting. */
+int got_redirect(const struct got_hook *hooks, size_t n, int *pending);
 
-/* Puts back every entry got_redirect changed. Returns how many. */
+/* Puts back every entry got_redirect changed. Returns how many, or
+ * GOT_BUSY without waiting. */
 int got_restore(void);
 
 #endif

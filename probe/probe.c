@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../shared/procstat.h"
@@ -231,6 +232,13 @@ __attribute__((destructor)) static void probe_stop(void)
 	probe_guard--;
 }
 
+static uint64_t probe_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void note_exit_status(int status, void *arg)
 {
 	(void)arg;
@@ -239,8 +247,10 @@ static void note_exit_status(int status, void *arg)
 
 /* Called by `leaktop attach` through ptrace, every other thread stopped and
  * none of them inside the allocator or the loader. Returns the GOT entries
- * pointed at the probe (0 when preloaded: it tracks already), or -1 when
- * the recorder could not start (it says why on stderr). */
+ * pointed at the probe (0 when preloaded: it tracks already), -1 when the
+ * recorder could not start (it says why on stderr), or GOT_BUSY when the
+ * publisher was redirecting a new module (try again). A re-attach moves
+ * the segment's start time, from which growth is measured. */
 EXPORT int leaktop_attach(const char *config)
 {
 	if (!probe_attached)
@@ -263,24 +273,40 @@ EXPORT int leaktop_attach(const char *config)
 	if (atomic_load(&rec.phase) != PHASE_ON) {
 		r = -1;
 	} else {
-		r = got_redirect(probe_hooks, probe_nhooks);
-		leaktop_state = LT_ATTACH_ON;
+		r = got_redirect(probe_hooks, probe_nhooks, NULL);
+		if (r != GOT_BUSY) {
+			if (leaktop_state == LT_ATTACH_OFF)
+				rec.seg->start_ns = probe_now_ns(); /* growth from this attach */
+			leaktop_state = LT_ATTACH_ON;
+		}
 	}
 	probe_guard--;
 	return r;
 }
 
+int probe_redirect_new(void)
+{
+	int pending = 0;
+	if (leaktop_state == LT_ATTACH_ON &&
+	    got_redirect(probe_hooks, probe_nhooks, &pending) == GOT_BUSY)
+		return 1;
+	return pending;
+}
+
 /* Called by `leaktop detach`: puts back every GOT entry leaktop_attach
  * changed. The probe stays loaded and idle; its segment shows the counts
- * as they were. Returns the entries put back, or -1 when not attached. */
+ * as they were. Returns the entries put back, -1 when not attached, or
+ * GOT_BUSY when the publisher was redirecting a new module (try again). */
 EXPORT int leaktop_detach(void)
 {
 	if (!probe_attached)
 		return -1;
 	probe_guard++;
 	int r = got_restore();
-	leaktop_state = LT_ATTACH_OFF;
-	publish_now();
+	if (r != GOT_BUSY) {
+		leaktop_state = LT_ATTACH_OFF;
+		publish_now();
+	}
 	probe_guard--;
 	return r;
 }

@@ -49,6 +49,11 @@ void hooks_resolve_attached(void);
 extern int probe_attached;
 extern int leaktop_state;
 
+/* Points the GOT entries of modules loaded since the attach at the hooks,
+ * when attached (the publisher calls it when the modules changed).
+ * Returns non-zero when some are left for a later call. */
+int probe_redirect_new(void);
+
 /* The entry points of `leaktop attach` and `leaktop detach`, called in the
  * program through ptrace (probe.c says what each does). */
 int leaktop_attach(const char *config);

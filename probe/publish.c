@@ -26,6 +26,7 @@
 
 #include "../shared/procstat.h"
 #include "../shared/seqlock.h"
+#include "probe.h"
 #include "recorder.h"
 #include "threads.h"
 
@@ -35,6 +36,9 @@ static uint64_t seqno;
 static uint64_t ticks;                     /* the ring's head, ours */
 static uint32_t mods_count, mods_str_used; /* ours; the segment's copies are for readers */
 static unsigned long long last_adds = ~0ull, last_subs = ~0ull;
+/* Set by add_module when modules were loaded or unloaded since the last
+ * look; an attached probe then redirects the new ones (probe.c). */
+static int modules_changed;
 
 static uint64_t now_ns(clockid_t clk)
 {
@@ -120,6 +124,7 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *data)
 			return 1; /* nothing loaded or unloaded since last time */
 		last_adds = info->dlpi_adds;
 		last_subs = info->dlpi_subs;
+		modules_changed = 1;
 	}
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -161,6 +166,8 @@ static void publish_modules(void)
 {
 	int first = 1;
 	dl_iterate_phdr(add_module, &first);
+	if (modules_changed)
+		modules_changed = probe_redirect_new();
 }
 
 /* Publishes the snapshot and returns its time. */

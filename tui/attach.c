@@ -13,9 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "launch.h"
 #include "shared/shm.h"
+
+#define PROBE_BUSY (-2) /* leaktop_attach/detach: try again (probe/got.h) */
+#define BUSY_TRIES 50
 
 int attach_probe(pid_t pid, struct inject_report *rep, char *err, size_t n)
 {
@@ -39,8 +43,15 @@ int attach_probe(pid_t pid, struct inject_report *rep, char *err, size_t n)
 		if (v && *v && !strpbrk(v, " \t\n"))
 			snprintf(config + used, sizeof config - used, "%s=%s ", names[i], v);
 	}
-	if (inject_call(pid, probe, 1, "leaktop_attach", config, rep, err, n) < 0)
-		return -1;
+	/* The probe answers "busy" while its publisher is redirecting a
+	 * library the program just loaded: a few milliseconds. */
+	for (int tries = 0;; tries++) {
+		if (inject_call(pid, probe, 1, "leaktop_attach", config, rep, err, n) < 0)
+			return -1;
+		if (rep->result != PROBE_BUSY || tries == BUSY_TRIES)
+			break;
+		usleep(10000);
+	}
 	if (rep->result < 0) {
 		snprintf(err, n,
 		         "process %d: the probe could not start there (its stderr says why)",
@@ -70,8 +81,13 @@ int detach_probe(pid_t pid, struct inject_report *rep, char *err, size_t n)
 		return -1;
 	default: snprintf(err, n, "process %d has no leaktop probe to detach", (int)pid); return -1;
 	}
-	if (inject_call(pid, probe, 0, "leaktop_detach", NULL, rep, err, n) < 0)
-		return -1;
+	for (int tries = 0;; tries++) {
+		if (inject_call(pid, probe, 0, "leaktop_detach", NULL, rep, err, n) < 0)
+			return -1;
+		if (rep->result != PROBE_BUSY || tries == BUSY_TRIES)
+			break;
+		usleep(10000);
+	}
 	if (rep->result < 0) {
 		snprintf(err, n, "process %d: its probe was not attached by leaktop attach",
 		         (int)pid);

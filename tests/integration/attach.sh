@@ -8,6 +8,7 @@
 #   sees its leak grow from the attach (every block exactly 1024 bytes), a
 #   detached probe's counts stay still, and the server's output and exit
 #   status are those of its bare run.
+# - A library the server loads after the attach (zlib) is redirected too.
 # - The same on a C++ program (targets/cache_server) and on a program built
 #   before leaktop was (Debian's python3).
 # - Refusals, one line and status 2, and the process runs on: a process of
@@ -117,6 +118,21 @@ wait $spid
 rc=$?
 check "server: exit status with $n attaches is the bare one (3, got $rc)" [ $rc -eq 3 ]
 check "server: output with $n attaches is the bare one" cmp -s "$TMP/server.bare.out" "$TMP/server.out"
+
+# --- a library loaded after the attach -----------------------------------------
+# The server loads zlib 1 s in and allocates from it 300 ms later, through
+# zlib's own GOT: the probe redirects it at its next look at the modules.
+
+"$server" 2 1000 >/dev/null 2>&1 &
+zpid=$!
+sleep 0.3
+LEAKTOP_INTERVAL=100 timeout -s INT 1.5 "$LEAKTOP" record -q -p $zpid -o "$TMP/z.lkt" \
+	>/dev/null 2>"$TMP/z.err"
+zb=$(at last "$TMP/z.lkt" open_codec live_blocks)
+zbytes=$(at last "$TMP/z.lkt" open_codec live_bytes)
+check "a library dlopened after the attach: zlib's deflate state is seen, 5 blocks of which 4 are of 64 KiB ($zb blocks, $zbytes bytes)" \
+	sh -c '[ "$1" -eq 5 ] && [ "$2" -ge $((4 * 65536)) ] && [ "$2" -lt $((5 * 65536)) ]' sh "$zb" "$zbytes"
+wait $zpid
 
 # --- a C++ program, and one built before leaktop -----------------------------
 # (The probe's side of attach; the ASan run of leaktop, ATTACH_QUICK=1,

@@ -21,14 +21,16 @@ static pid_t (*volatile taken)(void) = getppid;
 int main(void)
 {
 	pid_t real = getppid();
+	int pending = -1;
 	struct got_hook hooks[] = { { "getppid", (void *)fake_getppid } };
 
-	int n = got_redirect(hooks, 1);
+	int n = got_redirect(hooks, 1, &pending);
 	CHECK(n >= 1);
+	CHECK_EQ_U64(pending, 0);
 	CHECK_EQ_U64(getppid(), 424242);
 	CHECK(hook_calls == 1);
 	/* Again: nothing left to change. */
-	CHECK_EQ_U64(got_redirect(hooks, 1), 0);
+	CHECK_EQ_U64(got_redirect(hooks, 1, &pending), 0);
 
 	int back = got_restore();
 	CHECK_EQ_U64(back, n);
@@ -39,7 +41,7 @@ int main(void)
 	/* Restore with nothing changed changes nothing; a second redirect
 	 * works as the first. */
 	CHECK_EQ_U64(got_restore(), 0);
-	CHECK_EQ_U64(got_redirect(hooks, 1), n);
+	CHECK_EQ_U64(got_redirect(hooks, 1, &pending), n);
 	CHECK_EQ_U64(getppid(), 424242);
 	CHECK_EQ_U64(got_restore(), n);
 	CHECK_EQ_U64(getppid(), real);

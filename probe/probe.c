@@ -267,6 +267,7 @@ EXPORT int leaktop_attach(const char *config)
 			/* main is running: a return from it reaches glibc's exit
 			 * past any GOT, so the status comes from on_exit. */
 			on_exit(note_exit_status, NULL);
+			publish_on_modules(probe_redirect_new);
 			publish_start();
 		}
 	}

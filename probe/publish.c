@@ -26,7 +26,6 @@
 
 #include "../shared/procstat.h"
 #include "../shared/seqlock.h"
-#include "probe.h"
 #include "recorder.h"
 #include "threads.h"
 
@@ -39,6 +38,13 @@ static unsigned long long last_adds = ~0ull, last_subs = ~0ull;
 /* Set by add_module when modules were loaded or unloaded since the last
  * look; an attached probe then redirects the new ones (probe.c). */
 static int modules_changed;
+static _Atomic(int (*)(void)) on_modules; /* publish_on_modules */
+
+void publish_on_modules(int (*fn)(void))
+{
+	/* Release: pairs with the acquire in publish_modules. */
+	atomic_store_explicit(&on_modules, fn, memory_order_release);
+}
 
 static uint64_t now_ns(clockid_t clk)
 {
@@ -166,8 +172,9 @@ static void publish_modules(void)
 {
 	int first = 1;
 	dl_iterate_phdr(add_module, &first);
+	int (*fn)(void) = atomic_load_explicit(&on_modules, memory_order_acquire);
 	if (modules_changed)
-		modules_changed = probe_redirect_new();
+		modules_changed = fn ? fn() : 0;
 }
 
 /* Publishes the snapshot and returns its time. */

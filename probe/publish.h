@@ -14,6 +14,11 @@ int publish_start(void);
 /* Publishes modules and a snapshot now, from any thread. */
 void publish_now(void);
 
+/* fn is called, on the thread that publishes, after the module table was
+ * refreshed and modules came or went; while it returns non-zero it is
+ * called again at the next refresh. NULL for nothing (the default). */
+void publish_on_modules(int (*fn)(void));
+
 /* The final snapshot: publishes, then marks the segment EXITED with status.
  * Later calls do nothing. Safe from the _exit path. */
 void publish_final(int status);

@@ -21,6 +21,20 @@
 #define PROBE_BUSY (-2) /* leaktop_attach/detach: try again (probe/got.h) */
 #define BUSY_TRIES 50
 
+/* inject_call, again while the probe answers "busy": its publisher is
+ * redirecting a library the program just loaded, for a few milliseconds. */
+static int call_probe(pid_t pid, const char *probe, int load, const char *fn, const char *arg,
+                      struct inject_report *rep, char *err, size_t n)
+{
+	for (int tries = 0;; tries++) {
+		if (inject_call(pid, probe, load, fn, arg, rep, err, n) < 0)
+			return -1;
+		if (rep->result != PROBE_BUSY || tries == BUSY_TRIES)
+			return 0;
+		usleep(10000);
+	}
+}
+
 int attach_probe(pid_t pid, struct inject_report *rep, char *err, size_t n)
 {
 	static const char *const names[] = { "LEAKTOP_INTERVAL", "LEAKTOP_DEPTH",
@@ -43,15 +57,8 @@ int attach_probe(pid_t pid, struct inject_report *rep, char *err, size_t n)
 		if (v && *v && !strpbrk(v, " \t\n"))
 			snprintf(config + used, sizeof config - used, "%s=%s ", names[i], v);
 	}
-	/* The probe answers "busy" while its publisher is redirecting a
-	 * library the program just loaded: a few milliseconds. */
-	for (int tries = 0;; tries++) {
-		if (inject_call(pid, probe, 1, "leaktop_attach", config, rep, err, n) < 0)
-			return -1;
-		if (rep->result != PROBE_BUSY || tries == BUSY_TRIES)
-			break;
-		usleep(10000);
-	}
+	if (call_probe(pid, probe, 1, "leaktop_attach", config, rep, err, n) < 0)
+		return -1;
 	if (rep->result < 0) {
 		snprintf(err, n,
 		         "process %d: the probe could not start there (its stderr says why)",
@@ -81,13 +88,8 @@ int detach_probe(pid_t pid, struct inject_report *rep, char *err, size_t n)
 		return -1;
 	default: snprintf(err, n, "process %d has no leaktop probe to detach", (int)pid); return -1;
 	}
-	for (int tries = 0;; tries++) {
-		if (inject_call(pid, probe, 0, "leaktop_detach", NULL, rep, err, n) < 0)
-			return -1;
-		if (rep->result != PROBE_BUSY || tries == BUSY_TRIES)
-			break;
-		usleep(10000);
-	}
+	if (call_probe(pid, probe, 0, "leaktop_detach", NULL, rep, err, n) < 0)
+		return -1;
 	if (rep->result < 0) {
 		snprintf(err, n, "process %d: its probe was not attached by leaktop attach",
 		         (int)pid);

@@ -258,6 +258,7 @@ bench: DEPS_EXTRA = heaptrack hyperfine
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all targets
 	@bash tests/bench/run.sh $(BUILD)
+	@bash tests/bench/attach.sh $(BUILD)
 	@BENCH_SUMMARY=$(BUILD)/bench/summary.json bash tests/bench/view.sh $(BUILD)
 
 # How big a recording grows: the demo for RECORD_SECONDS (10 minutes) at 1 s.

@@ -93,6 +93,8 @@ static int run_or_attach(int argc, char **argv, int attach)
 		char err[512];
 		if (attach_open(&a->src, a->pid, 1, err, sizeof err) < 0)
 			die("%s", err);
+		char probe[4096];
+		a->probe_state = inject_probe_state(a->pid, probe, sizeof probe);
 		a->attached = 1;
 		char exe[64], why[256];
 		snprintf(exe, sizeof exe, "/proc/%d/exe", (int)a->pid);

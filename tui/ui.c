@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "shared/recording.h"
 #include "xalloc.h"
 
@@ -263,6 +264,19 @@ static void draw_header(struct app *a)
 		char where[96];
 		timeline_describe(a->tl, where, sizeof where, a->utf8);
 		mvprintw(0, 0, "leaktop  %s (pid %d)  %s  %s", prog, (int)a->pid, st, where);
+	} else if (a->probe_state == LT_ATTACH_ON || a->probe_state == LT_ATTACH_OFF) {
+		/* Attached: what came before is unknown, growth counts from here. */
+		char since[16] = "?";
+		time_t t0 = (time_t)(p->start_ns / 1000000000ull);
+		struct tm tm;
+		if (localtime_r(&t0, &tm))
+			strftime(since, sizeof since, "%H:%M:%S", &tm);
+		mvprintw(0, 0, "leaktop  %s (pid %d)  %s  %s %s  refresh %.1fs%s%s", prog,
+		         (int)a->pid, st,
+		         a->probe_state == LT_ATTACH_ON ? "tracking since"
+		                                        : "[DETACHED] tracked from",
+		         since, a->refresh_ms / 1000.0, a->paused ? "  [PAUSED]" : "",
+		         a->has_base && !a->base_label[0] ? "  [vs BASELINE]" : "");
 	} else {
 		mvprintw(0, 0, "leaktop  %s (pid %d)  %s  up %llu:%02llu:%02llu  refresh %.1fs%s%s",
 		         prog, (int)a->pid, st, (unsigned long long)(up / 3600),
@@ -610,12 +624,43 @@ static void save_recording(struct app *a)
 		         path);
 }
 
+/* D: takes the hooks of a probe that leaktop attach loaded out of the
+ * program, or puts them back; the stop is said in the footer. */
+static void toggle_probe(struct app *a)
+{
+	struct inject_report rep;
+	char err[256];
+	if (a->tl) {
+		snprintf(a->msg, sizeof a->msg, "D: a recording has no probe to take out");
+		return;
+	}
+	if (a->probe_state != LT_ATTACH_ON && a->probe_state != LT_ATTACH_OFF) {
+		snprintf(a->msg, sizeof a->msg,
+		         "D: this program was started with the probe; nothing to take out");
+		return;
+	}
+	int on = a->probe_state == LT_ATTACH_ON;
+	if ((on ? detach_probe(a->pid, &rep, err, sizeof err)
+	        : attach_probe(a->pid, &rep, err, sizeof err)) < 0) {
+		snprintf(a->msg, sizeof a->msg, "D: %.150s", err);
+		return;
+	}
+	a->probe_state = on ? LT_ATTACH_OFF : LT_ATTACH_ON;
+	if (!on)
+		a->prof->start_ns = (uint64_t)time(NULL) * 1000000000ull;
+	snprintf(a->msg, sizeof a->msg, "%s (threads stopped %.1f ms)",
+	         on ? "probe detached: the program runs as before it; D attaches again"
+	            : "attached again: tracking from now",
+	         (double)rep.stop_ns / 1e6);
+}
+
 /* Keys every view shares; returns 1 when ch was one of them. */
 static int common_key(struct app *a, int ch)
 {
 	switch (ch) {
 	case 'q': a->quit = 1; return 1;
 	case 'd': a->quit = a->detach = 1; return 1;
+	case 'D': toggle_probe(a); return 1;
 	case 's': save_recording(a); return 1;
 	case '\t': cycle_view(a, 1); return 1;
 	case KEY_BTAB: cycle_view(a, -1); return 1;

@@ -35,10 +35,11 @@ struct app {
 	struct profile *prof; /* the history the views show */
 	struct timeline *tl;  /* `replay`: the cursor, prof is its window; NULL when live */
 	struct source src;
-	int attached;   /* the source is open */
-	pid_t pid;      /* the process watched */
-	pid_t child;    /* `run`: the program we started, else 0 */
-	int child_done; /* it was reaped; status in child_status */
+	int attached;    /* the source is open */
+	int probe_state; /* enum lt_attach_state of the probe (attach.c); -1 when unknown */
+	pid_t pid;       /* the process watched */
+	pid_t child;     /* `run`: the program we started, else 0 */
+	int child_done;  /* it was reaped; status in child_status */
 	int child_status;
 	const char *log_path; /* `run`: where the program's output goes */
 	char gone[320];       /* why the segment can no longer be read, or "" */

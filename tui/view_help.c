@@ -33,6 +33,7 @@ static const struct {
 	{ "s", "save the history shown as a recording (asks for a name)", KEYS_ALWAYS },
 	{ "q", "quit (in run: ends the program: TERM, then KILL after 2 s)", KEYS_ALWAYS },
 	{ "d", "detach: the program runs on, for a later leaktop attach", KEYS_LIVE },
+	{ "D", "a probe leaktop attach loaded: take its hooks out / put them back", KEYS_LIVE },
 	{ "F1  ?", "this help; Esc or Enter goes back", KEYS_ALWAYS },
 	{ "flame: h j k l", "or arrows: to the caller, biggest callee, left, right", KEYS_ALWAYS },
 	{ "flame: Enter Esc", "zoom into the selected frame, zoom out (Backspace too)",

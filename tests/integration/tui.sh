@@ -347,6 +347,28 @@ kill "$apid" 2>/dev/null
 wait "$apid" 2>/dev/null
 $T kill-session -t attach
 
+# --- attach to a program started without the probe: D takes it out ------------
+"$BUILD/targets/server" 30 >/dev/null 2>&1 &
+spid=$!
+sleep 0.3
+start attach2 100 24 "$LT" attach "$spid"
+expect_screen attach2 8 "server \\(pid $spid\\)  running  tracking since [0-9]{2}:[0-9]{2}:[0-9]{2}" \
+	"attach, no probe before: the header says since when it tracks"
+expect_screen attach2 8 'leak_session' "attach, no probe before: the leak shows"
+$T send-keys -t attach2 D
+expect_screen attach2 5 '\[DETACHED\] tracked from' "D: the header says the probe is detached"
+expect_screen attach2 5 'probe detached: the program runs as before it; D attaches again' \
+	"D: the footer says what was done"
+$T send-keys -t attach2 D
+expect_screen attach2 5 'attached again: tracking from now' "D again: attached again"
+expect_screen attach2 5 'running  tracking since' "D again: the header tracks again"
+$T send-keys -t attach2 q
+expect_screen attach2 3 'LEAKTOP-EXIT=0' "attach, no probe before: q exits 0"
+check "attach, no probe before: the program runs on after the view quits" kill -0 "$spid"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+$T kill-session -t attach2
+
 # --- terminals, colours and themes -------------------------------------------
 # The SGR codes the view drew, as tmux keeps them: 38;5;N is a 256-colour
 # index, 30-37 and 90-97 the 8 and 16 colours, 39 and 49 "default colour".
@@ -597,9 +619,9 @@ expect_screen sampled 3 'LEAKTOP-EXIT=143' "--sample: q ends the program with SI
 $T kill-session -t sampled
 
 start badattach 80 24 "$LT" attach 999999
-expect_screen badattach 3 'LEAKTOP-EXIT=2' "attach to a pid with no probe: exit 2"
-expect_screen badattach 1 '^leaktop: no leaktop probe found in process 999999$' \
-	"attach to a pid with no probe: one clear line"
+expect_screen badattach 3 'LEAKTOP-EXIT=2' "attach to a pid that does not exist: exit 2"
+expect_screen badattach 1 '^leaktop: no process 999999$' \
+	"attach to a pid that does not exist: one clear line"
 $T kill-session -t badattach
 # Themes: a bad one is named with its file and line, whether it comes from
 # --theme or from the config file; a missing one says where it was looked for.

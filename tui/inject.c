@@ -595,6 +595,9 @@ static void remote_dlerror(const struct target *t, pid_t tid, const struct user_
 	say(err, n, "%s: %s", what, text[0] ? text : "no reason given");
 }
 
+static int inject_stopped(struct target *t, pid_t pid, const char *probe, int load, const char *fn,
+                          const char *arg, struct inject_report *rep, char *err, size_t n);
+
 int inject_call(pid_t pid, const char *probe, int load, const char *fn, const char *arg,
                 struct inject_report *rep, char *err, size_t n)
 {
@@ -606,32 +609,50 @@ int inject_call(pid_t pid, const char *probe, int load, const char *fn, const ch
 	    read_libc(&t, err, n) < 0)
 		return -1;
 
+	/* Ctrl-C or a hangup now would leave a thread running our call with
+	 * nobody to catch its return to pc 0: they wait until the threads are
+	 * let go. (SIGKILL cannot wait; the README says so.) */
+	sigset_t hold, old;
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &hold, &old);
+	int ok = inject_stopped(&t, pid, probe, load, fn, arg, rep, err, n);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ok;
+}
+
+/* inject_call's work, with the signals that could end leaktop held. */
+static int inject_stopped(struct target *t, pid_t pid, const char *probe, int load, const char *fn,
+                          const char *arg, struct inject_report *rep, char *err, size_t n)
+{
 	uint64_t started = 0;
 	for (;;) {
 		if (++rep->stops > STOP_TRIES) {
 			say(err, n,
 			    "process %d: some thread was inside the allocator or the dynamic "
-			    "loader at "
-			    "each of %d tries; try again",
+			    "loader at each of %d tries; try again",
 			    (int)pid, STOP_TRIES);
 			return -1;
 		}
 		started = now_ns();
-		if (stop_all(&t, err, n) < 0)
+		if (stop_all(t, err, n) < 0)
 			return -1;
 		int busy = 0;
-		for (int i = 0; i < t.ntids && !busy; i++)
-			busy = thread_busy(&t, t.tids[i]);
+		for (int i = 0; i < t->ntids && !busy; i++)
+			busy = thread_busy(t, t->tids[i]);
 		if (!busy)
 			break;
-		release_all(&t);
+		release_all(t);
 		uint64_t held = now_ns() - started;
 		if (held > rep->stop_ns)
 			rep->stop_ns = held;
 		usleep(2000);
 	}
-	rep->threads = t.ntids;
-	pid_t tid = have_tid(&t, pid) ? pid : t.tids[0];
+	rep->threads = t->ntids;
+	pid_t tid = have_tid(t, pid) ? pid : t->tids[0];
 	struct user_regs_struct saved;
 	uint64_t handle = 0, sym = 0, ret = 0;
 	int ok = -1;
@@ -639,15 +660,15 @@ int inject_call(pid_t pid, const char *probe, int load, const char *fn, const ch
 		say(err, n, "thread %d: cannot read its registers: %s", (int)tid, strerror(errno));
 	} else {
 		int mode = RTLD_NOW | (load ? 0 : RTLD_NOLOAD);
-		if (call(tid, &saved, t.fn_dlopen, STRING, (uint64_t)mode, probe, &handle, err, n) <
-		    0)
+		if (call(tid, &saved, t->fn_dlopen, STRING, (uint64_t)mode, probe, &handle, err,
+		         n) < 0)
 			;
 		else if (!handle)
-			remote_dlerror(&t, tid, &saved,
+			remote_dlerror(t, tid, &saved,
 			               load ? "the process could not load the probe"
 			                    : "the probe is not loaded in the process",
 			               err, n);
-		else if (call(tid, &saved, t.fn_dlsym, handle, STRING, fn, &sym, err, n) < 0)
+		else if (call(tid, &saved, t->fn_dlsym, handle, STRING, fn, &sym, err, n) < 0)
 			;
 		else if (!sym)
 			say(err, n, "the probe in process %d has no %s: an older libleaktop.so?",
@@ -661,7 +682,7 @@ int inject_call(pid_t pid, const char *probe, int load, const char *fn, const ch
 			ok = -1;
 		}
 	}
-	release_all(&t);
+	release_all(t);
 	uint64_t held = now_ns() - started;
 	if (held > rep->stop_ns)
 		rep->stop_ns = held;

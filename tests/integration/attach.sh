@@ -4,7 +4,7 @@
 #
 # - A multi-threaded leaking server (targets/server) is attached to as it
 #   runs, then detached and attached again 20 times in a row
-#   (ATTACH_CYCLES; the ASan run of leaktop makes 3): each attach
+#   (ATTACH_CYCLES; the ASan run of leaktop makes 2): each attach
 #   sees its leak grow from the attach (every block exactly 1024 bytes), a
 #   detached probe's counts stay still, and the server's output and exit
 #   status are those of its bare run.
@@ -76,19 +76,20 @@ exec 4>"$TMP/ctl"
 sleep 0.3
 export LEAKTOP_INTERVAL=100
 n=${ATTACH_CYCLES:-20}
-cycles_grew=0 cycles_exact=0 cycles_still=0 cycles_detached=0
+cycles_grew=0 cycles_exact=0 cycles_still=0 cycles_detached=0 looked=0
 for i in $(seq 1 "$n"); do
-	timeout -s INT 0.5 "$LEAKTOP" record -q -p $spid -o "$TMP/c$i.lkt" >/dev/null 2>"$TMP/c$i.err"
+	timeout -s INT 0.35 "$LEAKTOP" record -q -p $spid -o "$TMP/c$i.lkt" >/dev/null 2>"$TMP/c$i.err"
 	first=$(at 1 "$TMP/c$i.lkt" leak_session alloc_calls)
 	last=$(at last "$TMP/c$i.lkt" leak_session alloc_calls)
 	[ "$last" -gt "$first" ] && cycles_grew=$((cycles_grew + 1))
 	"$LEAKTOP" detach $spid 2>"$TMP/d$i.err" && cycles_detached=$((cycles_detached + 1))
-	if [ $((i % 5)) -eq 0 ]; then
+	if [ $((i % 10)) -eq 0 ] || [ "$i" -eq "$n" ]; then
+		looked=$((looked + 1))
 		bytes=$(at last "$TMP/c$i.lkt" leak_session live_bytes)
 		blocks=$(at last "$TMP/c$i.lkt" leak_session live_blocks)
 		[ "$blocks" -gt 0 ] && [ "$bytes" -eq $((blocks * 1024)) ] && cycles_exact=$((cycles_exact + 1))
 		a=$(folded_sum -p $spid alloc_calls leak_session)
-		sleep 0.2
+		sleep 0.15
 		b=$(folded_sum -p $spid alloc_calls leak_session)
 		[ "$a" -gt 0 ] && [ "$a" -eq "$b" ] && cycles_still=$((cycles_still + 1))
 	fi
@@ -96,11 +97,11 @@ done
 unset LEAKTOP_INTERVAL
 check "attach $n times: each recording saw leak_session grow from its attach ($cycles_grew of $n)" \
 	[ $cycles_grew -eq "$n" ]
-check "attach: every leaked block is 1024 bytes (in $cycles_exact of the $((n / 5)) cycles looked at)" \
-	[ $cycles_exact -eq $((n / 5)) ]
+check "attach: every leaked block is 1024 bytes (in $cycles_exact of the $looked cycles looked at)" \
+	sh -c '[ "$1" -ge 1 ] && [ "$2" -eq "$1" ]' sh $looked $cycles_exact
 check "detach $n times: each exited 0 ($cycles_detached of $n)" [ $cycles_detached -eq "$n" ]
-check "detach: the counts stand still once detached (in $cycles_still of the $((n / 5)) cycles looked at)" \
-	[ $cycles_still -eq $((n / 5)) ]
+check "detach: the counts stand still once detached (in $cycles_still of the $looked cycles looked at)" \
+	sh -c '[ "$1" -ge 1 ] && [ "$2" -eq "$1" ]' sh $looked $cycles_still
 check "detach: says how many entries it put back" \
 	grep -Eq "^leaktop: process $spid: probe detached, [1-9][0-9]* entries put back \(threads stopped [0-9.]+ ms\)$" \
 	"$TMP/d$n.err"
@@ -120,13 +121,13 @@ check "server: exit status with $n attaches is the bare one (3, got $rc)" [ $rc 
 check "server: output with $n attaches is the bare one" cmp -s "$TMP/server.bare.out" "$TMP/server.out"
 
 # --- a library loaded after the attach -----------------------------------------
-# The server loads zlib 1 s in and allocates from it 300 ms later, through
+# The server loads zlib 0.5 s in and allocates from it 300 ms later, through
 # zlib's own GOT: the probe redirects it at its next look at the modules.
 
-"$server" 2 1000 >/dev/null 2>&1 &
+"$server" 1.5 500 >/dev/null 2>&1 &
 zpid=$!
 sleep 0.3
-LEAKTOP_INTERVAL=100 timeout -s INT 1.5 "$LEAKTOP" record -q -p $zpid -o "$TMP/z.lkt" \
+LEAKTOP_INTERVAL=100 timeout -s INT 1.0 "$LEAKTOP" record -q -p $zpid -o "$TMP/z.lkt" \
 	>/dev/null 2>"$TMP/z.err"
 zb=$(at last "$TMP/z.lkt" open_codec live_blocks)
 zbytes=$(at last "$TMP/z.lkt" open_codec live_bytes)
@@ -138,16 +139,16 @@ wait $zpid
 # (The probe's side of attach; the ASan run of leaktop, ATTACH_QUICK=1,
 # leaves them out.)
 if [ "${ATTACH_QUICK:-0}" != 1 ]; then
-	"$cxx" 2 >"$TMP/cxx.out" 2>&1 &
+	"$cxx" 1 >"$TMP/cxx.out" 2>&1 &
 	cpid=$!
-	sleep 0.5
-	LEAKTOP_INTERVAL=100 timeout -s INT 1.2 "$LEAKTOP" record -p $cpid -o "$TMP/cxx.lkt" \
+	sleep 0.3
+	LEAKTOP_INTERVAL=100 timeout -s INT 0.45 "$LEAKTOP" record -p $cpid -o "$TMP/cxx.lkt" \
 		>/dev/null 2>"$TMP/cxx.err"
 	check "C++: attach says what it did" \
 		grep -Eq "^leaktop: attached to process $cpid: [0-9]+ entries point at the probe; [0-9]+ threads stopped [0-9.]+ ms$" \
 		"$TMP/cxx.err"
 	grew=$(($(at last "$TMP/cxx.lkt" remember live_blocks) - $(at 1 "$TMP/cxx.lkt" remember live_blocks)))
-	check "C++: remember()'s map nodes and strings grow from the attach (+$grew blocks)" [ $grew -ge 50 ]
+	check "C++: remember()'s map nodes and strings grow from the attach (+$grew blocks)" [ $grew -ge 30 ]
 	got=$(at last "$TMP/cxx.lkt" serve live_blocks)
 	want=$(at last "$TMP/cxx.lkt" remember live_blocks)
 	check "C++: what lives under serve() is remember()'s ($got and $want blocks): its own strings are freed" \
@@ -161,13 +162,13 @@ if [ "${ATTACH_QUICK:-0}" != 1 ]; then
 		python3 -c '
 import time
 kept = []
-for i in range(250):
+for i in range(150):
     kept.append(bytearray(100000))
     time.sleep(0.01)
 print("python: done")' >"$TMP/py.out" 2>&1 &
 		ppid=$!
 		sleep 0.5
-		LEAKTOP_INTERVAL=100 timeout -s INT 1.5 "$LEAKTOP" record -q -p $ppid -o "$TMP/py.lkt" \
+		LEAKTOP_INTERVAL=100 timeout -s INT 0.8 "$LEAKTOP" record -q -p $ppid -o "$TMP/py.lkt" \
 			>/dev/null 2>"$TMP/py.err"
 		total() {
 			"$LEAKTOP" report "$TMP/py.lkt" --at "$1" --format folded --metric live_bytes 2>/dev/null |
@@ -175,8 +176,8 @@ print("python: done")' >"$TMP/py.out" 2>&1 &
 		}
 		first=$(total 1)
 		last=$(total last)
-		check "python3 (built before leaktop): its live heap grows from the attach ($first to $last bytes)" \
-			[ $((last - first)) -ge $((5 * 1000000)) ]
+		check "python3 (built before leaktop): its live heap grows by 4 MB or more from the attach ($first to $last bytes)" \
+			[ $((last - first)) -ge $((4 * 1000000)) ]
 		wait $ppid
 		rc=$?
 		check "python3: exits 0 with its output (got $rc)" \
@@ -189,9 +190,9 @@ fi
 
 # --- refusals -------------------------------------------------------------------
 
-"$server" 2 >/dev/null 2>&1 &
+"$server" 1 >/dev/null 2>&1 &
 spid=$!
-sleep 0.3
+sleep 0.2
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	cp "$LEAKTOP" "$TMP/leaktop-nobody" && chmod 755 "$TMP" "$TMP/leaktop-nobody"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$TMP/leaktop-nobody" record -q \
@@ -234,7 +235,7 @@ wait $spid
 rc=$?
 check "refusals: the server ends as bare (3, got $rc)" [ $rc -eq 3 ]
 
-LD_PRELOAD=$PROBE "$server" 2 >/dev/null 2>&1 &
+LD_PRELOAD=$PROBE "$server" 1 >/dev/null 2>&1 &
 spid=$!
 sleep 0.3
 "$LEAKTOP" detach $spid 2>"$TMP/predetach.err"

@@ -11,9 +11,9 @@
  * destructor then frees what it held, before the final snapshot.
  *
  * Read by tests/integration/run.sh, which starts it with the probe:
- * args: 1
+ * args: 0.4
  * exit: 4
- * expect: remember alloc_calls>=90 live_blocks=0
+ * expect: remember alloc_calls>=20 live_blocks=0
  * expect: serve live_blocks=0
  */
 #include <atomic>
@@ -57,9 +57,9 @@ static void worker(unsigned id)
 
 int main(int argc, char **argv)
 {
-	int seconds = argc > 1 ? std::atoi(argv[1]) : 10;
+	double seconds = argc > 1 ? std::atof(argv[1]) : 10;
 	std::thread a(worker, 0), b(worker, 1);
-	std::this_thread::sleep_for(std::chrono::seconds(seconds));
+	std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
 	stop = true;
 	a.join();
 	b.join();

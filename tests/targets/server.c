@@ -1,7 +1,7 @@
 /* server.c - a long-running multi-threaded server with a slow leak, for
  * `leaktop attach`: started without the probe, attached to while it runs.
  *
- *   server SECONDS [CODEC_MS]     (SECONDS 0: until its input ends)
+ *   server SECONDS [CODEC_MS]     (SECONDS 0: until its input ends; 0.5 is half a second)
  *
  * Four workers each handle a "request" every millisecond: a buffer of
  * 16 to 2,063 bytes allocated and freed in handle_request. Every 10 ms
@@ -15,9 +15,9 @@
  * with status 3. tests/integration/attach.sh attaches to it as it runs.
  *
  * Read by tests/integration/run.sh, which starts it with the probe:
- * args: 1
+ * args: 0.4
  * exit: 3
- * expect: leak_session live_blocks>=50 alloc_calls>=50
+ * expect: leak_session live_blocks>=20 alloc_calls>=20
  * expect: handle_request live_bytes=0 live_blocks=0
  */
 #include <dlfcn.h>
@@ -94,13 +94,13 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	int seconds = argc > 1 ? atoi(argv[1]) : 10;
+	double seconds = argc > 1 ? atof(argv[1]) : 10;
 	codec_ms = argc > 2 ? atol(argv[2]) : -1;
 	pthread_t t[WORKERS];
 	for (int i = 0; i < WORKERS; i++)
 		pthread_create(&t[i], NULL, worker, (void *)(intptr_t)i);
 	if (seconds > 0) {
-		struct timespec end = { seconds, 0 };
+		struct timespec end = { (time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9) };
 		nanosleep(&end, NULL);
 	} else {
 		char buf[256];

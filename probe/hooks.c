@@ -646,70 +646,26 @@ void hooks_resolve_attached(void)
 	resolve();
 }
 
-/* The hooks under names bound inside this library: where the probe is
- * loaded late, "malloc" in it would name glibc's. */
+/* The hooks an attach redirects to, once each (an X-macro): under names
+ * bound inside this library, since where the probe is loaded late "malloc"
+ * in it names glibc's. */
+/* clang-format off */
+#define PROBE_HOOKS(X)                                                                   \
+	X(malloc) X(calloc) X(free) X(realloc) X(reallocarray) X(posix_memalign)          \
+	X(aligned_alloc) X(memalign) X(valloc) X(pvalloc) X(malloc_usable_size) X(execve) \
+	X(execv) X(execvp) X(execvpe) X(fexecve) X(fork) X(pthread_create) X(sigaction)   \
+	X(signal) X(sigaltstack) X(dl_iterate_phdr) X(dlclose) X(exit) X(_exit) X(_Exit)
+/* clang-format on */
+
 #define HOOK(name)                          \
 	extern __typeof__(name) hook_##name \
 	    __attribute__((alias(#name), copy(name), visibility("hidden")));
-HOOK(malloc)
-HOOK(calloc)
-HOOK(free)
-HOOK(realloc)
-HOOK(reallocarray)
-HOOK(posix_memalign)
-HOOK(aligned_alloc)
-HOOK(memalign)
-HOOK(valloc)
-HOOK(pvalloc)
-HOOK(malloc_usable_size)
-HOOK(execve)
-HOOK(execv)
-HOOK(execvp)
-HOOK(execvpe)
-HOOK(fexecve)
-HOOK(fork)
-HOOK(pthread_create)
-HOOK(sigaction)
-HOOK(signal)
-HOOK(sigaltstack)
-HOOK(dl_iterate_phdr)
-HOOK(dlclose)
-HOOK(exit)
-HOOK(_exit)
-HOOK(_Exit)
+PROBE_HOOKS(HOOK)
 #undef HOOK
 
-#define ENTRY(name)                        \
-	{                                  \
-#name, (void *)hook_##name \
-	}
-const struct got_hook probe_hooks[] = {
-	ENTRY(malloc),
-	ENTRY(calloc),
-	ENTRY(free),
-	ENTRY(realloc),
-	ENTRY(reallocarray),
-	ENTRY(posix_memalign),
-	ENTRY(aligned_alloc),
-	ENTRY(memalign),
-	ENTRY(valloc),
-	ENTRY(pvalloc),
-	ENTRY(malloc_usable_size),
-	ENTRY(execve),
-	ENTRY(execv),
-	ENTRY(execvp),
-	ENTRY(execvpe),
-	ENTRY(fexecve),
-	ENTRY(fork),
-	ENTRY(pthread_create),
-	ENTRY(sigaction),
-	ENTRY(signal),
-	ENTRY(sigaltstack),
-	ENTRY(dl_iterate_phdr),
-	ENTRY(dlclose),
-	ENTRY(exit),
-	ENTRY(_exit),
-	ENTRY(_Exit),
-};
+/* clang-format off */
+#define ENTRY(name) { #name, (void *)hook_##name },
+const struct got_hook probe_hooks[] = { PROBE_HOOKS(ENTRY) };
+/* clang-format on */
 #undef ENTRY
 const size_t probe_nhooks = sizeof probe_hooks / sizeof probe_hooks[0];

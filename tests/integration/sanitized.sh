@@ -64,6 +64,33 @@ if [ "$have_leaktop" -eq 1 ]; then
 	no_ubsan_error "threads_park held 1.5 s" "$TMP/tpark.err"
 fi
 
+# The probe under UBSan loaded by an attach: into the server started
+# without it, through ptrace; its GOT redirection, its start in a running
+# program, and the detach that puts the entries back.
+if [ "$have_leaktop" -eq 1 ]; then
+	"$BUILD/targets/server" 1.5 >/dev/null 2>"$TMP/uattach.err" &
+	upid=$!
+	sleep 0.3
+	LEAKTOP_INTERVAL=100 timeout -s INT 0.6 "$LEAKTOP" record -q -p $upid -o "$TMP/uattach.lkt" \
+		>/dev/null 2>"$TMP/uattach.rec.err"
+	if grep -q "not permitted\|ptrace_scope" "$TMP/uattach.rec.err"; then
+		skip "attach under UBSan: $(head -n 1 "$TMP/uattach.rec.err")"
+		wait $upid
+	else
+		"$LEAKTOP" detach $upid 2>>"$TMP/uattach.rec.err"
+		d=$?
+		wait $upid
+		rc=$?
+		"$LEAKTOP" report "$TMP/uattach.lkt" --format folded --metric live_blocks \
+			>"$TMP/uattach.folded" 2>&1
+		got=$(sum_frames "$TMP/uattach.folded" leak_session)
+		check "attach under UBSan: the leak is seen ($got blocks), detach exits 0 ($d), the server 3 ($rc)" \
+			sh -c '[ "$1" -gt 0 ] && [ "$2" -eq 0 ] && [ "$3" -eq 3 ]' sh "$got" "$d" "$rc"
+		no_ubsan_error "attach under UBSan (the server)" "$TMP/uattach.err"
+		no_ubsan_error "attach under UBSan (leaktop)" "$TMP/uattach.rec.err"
+	fi
+fi
+
 # --- valgrind ----------------------------------------------------------------
 
 if ! command -v valgrind >/dev/null; then

@@ -29,7 +29,9 @@
  * Readers never lock: a writer stores the rule, then the pc with release
  * (pairs with the acquire load of the pc in lookup). Writers and learning
  * take one flag, by try-lock only: a walk that finds it taken hands back
- * instead of waiting, so no thread ever waits on another inside malloc. */
+ * instead of waiting, so no thread ever waits on another inside malloc.
+ * Forgetting (dlclose) does not wait either: it leaves the clear to the
+ * flag's holder (forget_pending). */
 #define _GNU_SOURCE
 #include "unwind_rules.h"
 
@@ -83,6 +85,13 @@ static get_reg_fn u_get_reg;
 static struct rule_slot *table;
 static uintptr_t scratch;
 static atomic_flag learning = ATOMIC_FLAG_INIT;
+/* Set by rules_forget; the table is cleared by whoever holds `learning`
+ * next. Forgetting never waits: dlclose may run inside a dl_iterate_phdr
+ * callback, holding the loader's lock, while a learner holds `learning`
+ * and waits for that lock. Until the clear, a walk may use a rule of the
+ * code that went: its loads stay on the stack, so the worst is a wrong
+ * frame. */
+static _Atomic int forget_pending;
 static _Atomic uint64_t walks_done, walks_back;
 
 static uint64_t rule_make(unsigned kind, int bp_saved, int32_t cfa_off, int16_t bp_off)
@@ -249,6 +258,29 @@ static uint64_t learn(uintptr_t ra)
 	return rule_make(kind, saved, (int32_t)off, saved ? (int16_t)bp_off : 0);
 }
 
+static void clear_table(struct rule_slot *t)
+{
+	for (uint32_t i = 0; i < RULE_SLOTS; i++)
+		atomic_store_explicit(&t[i].pc, 0, memory_order_relaxed);
+}
+
+/* Lets `learning` go, clearing the table first if a forget came. */
+static void learning_done(struct rule_slot *t)
+{
+	if (atomic_exchange_explicit(&forget_pending, 0, memory_order_acq_rel))
+		clear_table(t);
+	atomic_flag_clear_explicit(&learning, memory_order_release);
+}
+
+/* A forget that found `learning` taken and whose holder has let it go
+ * since: cleared now, if nobody holds it. */
+static void forget_if_pending(struct rule_slot *t)
+{
+	if (atomic_load_explicit(&forget_pending, memory_order_relaxed) &&
+	    !atomic_flag_test_and_set_explicit(&learning, memory_order_acquire))
+		learning_done(t);
+}
+
 static uint32_t home(uint64_t pc)
 {
 	return (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> (64 - RULE_BITS));
@@ -288,7 +320,7 @@ static uint64_t lookup(struct rule_slot *t, uint64_t pc)
 		/* Release: pairs with the acquire load above. */
 		atomic_store_explicit(&t[empty].pc, pc, memory_order_release);
 	}
-	atomic_flag_clear_explicit(&learning, memory_order_release);
+	learning_done(t);
 	return rule;
 }
 
@@ -300,6 +332,7 @@ __attribute__((noinline)) int rules_walk(uint64_t *frames, uint32_t cap, uint64_
 	    atomic_load_explicit((_Atomic(struct rule_slot *) *)&table, memory_order_acquire);
 	if (!t)
 		return -1;
+	forget_if_pending(t);
 	uintptr_t pc, sp, bp;
 	/* Where this frame is: the pc right after the lea, rsp and rbp there.
 	 * Its rule is looked up as a return address one byte further on. */
@@ -354,11 +387,8 @@ void rules_forget(void)
 	    atomic_load_explicit((_Atomic(struct rule_slot *) *)&table, memory_order_acquire);
 	if (!t)
 		return;
-	while (atomic_flag_test_and_set_explicit(&learning, memory_order_acquire))
-		sched_yield();
-	for (uint32_t i = 0; i < RULE_SLOTS; i++)
-		atomic_store_explicit(&t[i].pc, 0, memory_order_relaxed);
-	atomic_flag_clear_explicit(&learning, memory_order_release);
+	atomic_store_explicit(&forget_pending, 1, memory_order_release);
+	forget_if_pending(t);
 }
 
 void rules_after_fork(void)

@@ -34,7 +34,8 @@ int rules_init(const struct rules_unwinder *u);
 int rules_walk(uint64_t *frames, uint32_t cap, uint64_t caller, uint32_t past, uintptr_t stack_hi);
 
 /* Forgets every rule: code was unmapped (dlclose), and other code may come
- * to the same addresses. */
+ * to the same addresses. Never waits: when a learner holds the table, it
+ * clears it as it lets go. */
 void rules_forget(void);
 
 /* In a fork child: the learning lock may have been held by a thread that

@@ -189,7 +189,7 @@ asan-suites: all targets
 	$(Q)ln -sfn $(abspath $(BUILD)/targets) $(ASAN_BUILD)/targets
 	$(Q)ln -sfn $(abspath themes) $(ASAN_BUILD)/themes
 	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	    INTEGRATION_TARGETS="malloc realloc calloc threads threads_park fork new containers demo exit_thread" \
+	    INTEGRATION_TARGETS="malloc realloc calloc threads fork new containers demo" \
 	    bash tests/integration/run.sh $(ASAN_BUILD) | sed 's/^integration:/asan_integration:/'
 	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/tui.sh $(ASAN_BUILD) | \
 	    sed 's/^tui:/asan_tui:/'

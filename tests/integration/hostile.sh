@@ -90,11 +90,11 @@ for c in garbage body counts offsets overlap caps size short index modules seq s
 				sh -c '[ "$1" -eq 2 ] && grep -Eq "$2" "$3"' sh "$rc" "${refuse[$c]}" "$TMP/$c.$how.err"
 		fi
 	done
-	# The live view: attached for half a second, then q.
+	# The live view: attached for 0.3 s, then q.
 	tmux -S "$SOCK" kill-server 2>/dev/null
 	tmux -S "$SOCK" new-session -d -s v -x 120 -y 40 \
 		"sh -c '\"$LEAKTOP\" attach $vpid 2>\"$TMP/$c.view.err\"; echo \$? >\"$TMP/$c.view.rc\"'"
-	sleep 0.5
+	sleep 0.3
 	tmux -S "$SOCK" send-keys -t v q 2>/dev/null
 	for _ in $(seq 100); do
 		[ -s "$TMP/$c.view.rc" ] && break

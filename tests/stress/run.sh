@@ -153,7 +153,7 @@ stress_case()
 for part in thread_exit errno_free realloc memalign reallocarray usable_size calloc too_large; do
 	stress_case "malloc_api.$part" preload,record "$S/malloc_api" "$part"
 done
-stress_case malloc_api.fork_deadlock preload,record "$S/malloc_api" fork_deadlock "$(size 10 50)"
+stress_case malloc_api.fork_deadlock preload,record "$S/malloc_api" fork_deadlock "$(size 6 50)"
 stress_case malloc_api.fork_signal preload,record "$S/malloc_api" fork_signal "$(size 500 2000)"
 # The hang fork_signal showed now and then: its sender, a child, signalled
 # the parent while the parent's fork was still inside glibc's, and the
@@ -199,7 +199,7 @@ stress_case sigchld preload,record "$S/sigchld" "$(size 300 2000)"
 
 stress_case threads_churn preload,record "$S/threads_churn" "$(size 2000 5000)"
 stress_case exit_worker preload,record "$S/exit_worker" "$(size 50000 200000)"
-stress_case small_stacks preload,record "$S/small_stacks" "$(size 2000 20000)"
+stress_case small_stacks preload,record "$S/small_stacks" "$(size 1000 20000)"
 
 # The late handler runs after the probe's finalizer: by then the probe has
 # given its segment's name back (without a launcher).
@@ -214,7 +214,7 @@ stress_case exit_late preload,record "$S/exit_late"
 # --- code the unwinder finds hard ----------------------------------------------
 
 stress_case dlopen_loop preload,record "$S/dlopen_loop" "$(size 300 3000)"
-stress_case dl_iterate preload,record "$S/dl_iterate" "$(size 300 1000)"
+stress_case dl_iterate preload,record "$S/dl_iterate" "$(size 150 1000)"
 stress_case nocfi preload,record "$S/nocfi" "$(size 5000 50000)"
 stress_case longjmp preload,record "$S/longjmp" "$(size 1000 3000)"
 stress_case exceptions preload,record "$S/exceptions" "$(size 1000 10000)"

@@ -199,7 +199,7 @@ stress_case sigchld preload,record "$S/sigchld" "$(size 300 2000)"
 
 stress_case threads_churn preload,record "$S/threads_churn" "$(size 2000 5000)"
 stress_case exit_worker preload,record "$S/exit_worker" "$(size 50000 200000)"
-stress_case small_stacks preload,record "$S/small_stacks" "$(size 1000 20000)"
+stress_case small_stacks preload,record "$S/small_stacks" "$(size 2000 20000)"
 
 # The late handler runs after the probe's finalizer: by then the probe has
 # given its segment's name back (without a launcher).

@@ -50,11 +50,16 @@
 #define EXPORT __attribute__((visibility("default")))
 
 static int exit_status;
-int probe_attached;
 
 /* What leaktop reads (with process_vm_readv, no stop) to know whether to
  * attach or detach: enum lt_attach_state in shared/shm.h. */
 EXPORT int leaktop_state;
+
+/* Whether `leaktop attach` loaded this probe (rather than LD_PRELOAD). */
+static int loaded_late(void)
+{
+	return leaktop_state >= LT_ATTACH_IDLE;
+}
 /* The settings leaktop attach passed, for the recorder's start; NULL for
  * the environment. Lives only through that call. */
 static const char *attach_config;
@@ -204,8 +209,7 @@ __attribute__((constructor)) static void probe_start(void)
 {
 	probe_guard++;
 	if (!preloaded()) {
-		probe_attached = 1; /* leaktop_attach() starts it */
-		leaktop_state = LT_ATTACH_IDLE;
+		leaktop_state = LT_ATTACH_IDLE; /* leaktop_attach() starts it */
 		probe_guard--;
 		return;
 	}
@@ -239,6 +243,18 @@ static uint64_t probe_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Points the GOT entries of modules loaded since the attach at the hooks
+ * (the publisher calls it when the modules changed). Non-zero when some
+ * are left for a later call. */
+static int redirect_new(void)
+{
+	int pending = 0;
+	if (leaktop_state == LT_ATTACH_ON &&
+	    got_redirect(probe_hooks, probe_nhooks, &pending) == GOT_BUSY)
+		return 1;
+	return pending;
+}
+
 static void note_exit_status(int status, void *arg)
 {
 	(void)arg;
@@ -253,7 +269,7 @@ static void note_exit_status(int status, void *arg)
  * the segment's start time, from which growth is measured. */
 EXPORT int leaktop_attach(const char *config)
 {
-	if (!probe_attached)
+	if (!loaded_late())
 		return 0;
 	probe_guard++;
 	int r = 0;
@@ -267,7 +283,7 @@ EXPORT int leaktop_attach(const char *config)
 			/* main is running: a return from it reaches glibc's exit
 			 * past any GOT, so the status comes from on_exit. */
 			on_exit(note_exit_status, NULL);
-			publish_on_modules(probe_redirect_new);
+			publish_on_modules(redirect_new);
 			publish_start();
 		}
 	}
@@ -285,22 +301,13 @@ EXPORT int leaktop_attach(const char *config)
 	return r;
 }
 
-int probe_redirect_new(void)
-{
-	int pending = 0;
-	if (leaktop_state == LT_ATTACH_ON &&
-	    got_redirect(probe_hooks, probe_nhooks, &pending) == GOT_BUSY)
-		return 1;
-	return pending;
-}
-
 /* Called by `leaktop detach`: puts back every GOT entry leaktop_attach
  * changed. The probe stays loaded and idle; its segment shows the counts
  * as they were. Returns the entries put back, -1 when not attached, or
  * GOT_BUSY when the publisher was redirecting a new module (try again). */
 EXPORT int leaktop_detach(void)
 {
-	if (!probe_attached)
+	if (!loaded_late())
 		return -1;
 	probe_guard++;
 	int r = got_restore();

@@ -44,15 +44,9 @@ extern const struct got_hook probe_hooks[];
 extern const size_t probe_nhooks;
 void hooks_resolve_attached(void);
 
-/* Non-zero when `leaktop attach` loaded the probe into a running program:
- * it then starts only when leaktop_attach() is called. */
-extern int probe_attached;
+/* enum lt_attach_state (shared/shm.h): how this probe came in, and whether
+ * an attach's hooks are in. Exported, for leaktop to read. */
 extern int leaktop_state;
-
-/* Points the GOT entries of modules loaded since the attach at the hooks,
- * when attached (the publisher calls it when the modules changed).
- * Returns non-zero when some are left for a later call. */
-int probe_redirect_new(void);
 
 /* The entry points of `leaktop attach` and `leaktop detach`, called in the
  * program through ptrace (probe.c says what each does). */

@@ -341,6 +341,18 @@ static void state_symbol(const char *name, const GElf_Sym *s, void *ctx)
 	}
 }
 
+static int write_mem(pid_t pid, uint64_t at, const void *buf, size_t len)
+{
+	struct iovec local = { (void *)buf, len }, remote = { (void *)(uintptr_t)at, len };
+	return process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static int read_mem(pid_t pid, uint64_t at, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)at, len };
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
 int inject_probe_state(pid_t pid, char *path, size_t n)
 {
 	char maps[64], line[4608], file[4200];
@@ -368,11 +380,7 @@ int inject_probe_state(pid_t pid, char *path, size_t n)
 	if (each_dynsym(file, state_symbol, &w) < 0 || !w.found)
 		return LT_ATTACH_NONE;
 	int state = LT_ATTACH_NONE;
-	struct iovec local = { &state, sizeof state },
-	             remote = { (void *)(uintptr_t)(base + w.value), sizeof state };
-	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof state)
-		return -1;
-	return state;
+	return read_mem(pid, base + w.value, &state, sizeof state) < 0 ? -1 : state;
 }
 
 /* --- stopping and starting the threads ----------------------------------- */
@@ -491,18 +499,6 @@ static int thread_busy(const struct target *t, pid_t tid)
 }
 
 /* --- calls in the target ------------------------------------------------- */
-
-static int write_mem(pid_t pid, uint64_t at, const void *buf, size_t len)
-{
-	struct iovec local = { (void *)buf, len }, remote = { (void *)(uintptr_t)at, len };
-	return process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
-}
-
-static int read_mem(pid_t pid, uint64_t at, void *buf, size_t len)
-{
-	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)at, len };
-	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
-}
 
 #define STRING ((uint64_t)-1) /* an argument that is the call's string */
 

@@ -113,11 +113,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIBS) tests/unit/check.h
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(UNWIND_INC) -o $@ $< -Wl,--start-group $(TEST_LIBS) \
 	    -Wl,--end-group $(SANFLAGS) $(TUI_LIBS) -ldl -lpthread
 
-# Targets are built -O0 so every leaking call stays where the source has it.
+# Targets are built -O0 so every leaking call stays where the source has it;
+# nopie_* without PIE, as some distributions build their programs.
+$(BUILD)/targets/nopie_%: TARGET_FLAGS = -fno-pie -no-pie
 $(BUILD)/targets/%: tests/targets/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  TARGET  $@")
-	$(Q)$(CC) -std=gnu11 -O0 -g -Wall -o $@ $< -lpthread
+	$(Q)$(CC) -std=gnu11 -O0 -g -Wall $(TARGET_FLAGS) -o $@ $< -lpthread
 
 $(BUILD)/targets/%: tests/targets/%.cc
 	@mkdir -p $(@D)

@@ -99,12 +99,55 @@ static size_t arena_size(const void *p)
 	return n;
 }
 
-/* Where the real functions are looked up: next after the probe when it was
- * preloaded, first in the program's scope when `leaktop attach` loaded it
- * (the probe, loaded RTLD_LOCAL, is not in that scope). */
-static void *lookup_scope = RTLD_NEXT;
+/* Whether the real functions are looked up next after the probe (it was
+ * preloaded) or in the program's own lookup order (`leaktop attach` loaded
+ * it, RTLD_LOCAL, last). */
+static int loaded_by_attach;
 
-#define RESOLVE(name) real.name = (__typeof__(real.name))dlsym(lookup_scope, #name)
+/* The base of the module that defines a symbol at p; NULL for a stub or
+ * nothing. dladdr also matches an undefined symbol that has a value (a
+ * canonical PLT entry): its section index tells. */
+static void *defined_in(const void *p)
+{
+	Dl_info info;
+	const ElfW(Sym) *sym = NULL;
+	if (!p || !dladdr1(p, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym)
+		return NULL;
+	return info.dli_saddr == p && sym->st_shndx != SHN_UNDEF ? info.dli_fbase : NULL;
+}
+
+/* NAME as the program's own calls reach it, for a probe loaded late: the
+ * first module in the global lookup order that defines it, other than the
+ * probe. Not dlsym(RTLD_DEFAULT): a non-PIE executable that calls malloc
+ * has a "canonical PLT" symbol for it, and that stub jumps through the GOT
+ * entry the attach points at the hook itself. Each module's own handle
+ * searches it and its dependencies, which the global order reaches anyway. */
+static void *lookup_attached(const char *name)
+{
+	Dl_info self;
+	struct link_map *lm = NULL;
+	void *prog = dlopen(NULL, RTLD_LAZY);
+	if (!prog || !dladdr((void *)lookup_attached, &self) ||
+	    dlinfo(prog, RTLD_DI_LINKMAP, &lm) < 0)
+		lm = NULL;
+	void *found = NULL;
+	for (; lm && !found; lm = lm->l_next) {
+		void *h = lm->l_prev ? dlopen(lm->l_name, RTLD_LAZY | RTLD_NOLOAD) : prog;
+		void *p = h ? dlsym(h, name) : NULL;
+		void *base = defined_in(p);
+		if (base && base != self.dli_fbase)
+			found = p;
+		if (h && h != prog)
+			dlclose(h);
+	}
+	if (prog)
+		dlclose(prog);
+	return found;
+}
+
+#define RESOLVE(name)                                                                 \
+	real.name = (__typeof__(real.name))(loaded_by_attach ? lookup_attached(#name) \
+	                                                     : dlsym(RTLD_NEXT, #name))
 
 static void resolve(void)
 {
@@ -641,7 +684,7 @@ EXPORT void _Exit(int status)
 
 void hooks_resolve_attached(void)
 {
-	lookup_scope = RTLD_DEFAULT;
+	loaded_by_attach = 1;
 	real.free = NULL;
 	resolve();
 }

@@ -46,6 +46,22 @@ skip()
 }
 
 # check DESCRIPTION COMMAND...: one check, passing when COMMAND succeeds.
+# started PID PROGRAM: waits (up to 10 s) until the background child PID
+# runs PROGRAM rather than the copy of this shell it was forked as (or a
+# wrapper script on the way): an attach that comes first finds bash, and on
+# a busy machine the exec can take longer than the sleep that follows it.
+started()
+{
+	local want i
+	want=$(readlink -f "$2")
+	for i in $(seq 1 200); do
+		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$want" ] && return 0
+		sleep 0.05
+	done
+	echo "started: process $1 is not $want after 10 s" >&2
+	return 1
+}
+
 check()
 {
 	local what=$1

@@ -18,6 +18,11 @@ mkfifo "$tmp/ctl"
 "$build/targets/server" 0 <"$tmp/ctl" >/dev/null 2>&1 &
 pid=$!
 exec 3>"$tmp/ctl"
+# Until the forked shell has become the server (exec takes a while on a busy machine).
+for _ in $(seq 200); do
+	[ "$(readlink "/proc/$pid/exe")" = "$build/targets/server" ] && break
+	sleep 0.05
+done
 sleep 0.3
 : >"$tmp/stops"
 for _ in $(seq "$n"); do

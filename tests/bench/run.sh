@@ -180,13 +180,17 @@ run() {
 declare -A stdin=([sqlite]=$out/work.sql)
 cmd_single=("$out/churn" "$ops")
 cmd_multi=("$out/churn" -t "$threads" "$ops_mt")
-cmd_python=(python3 "$repo/tests/stress/workload.py" 100000)
+# Debian's python3 itself: a python3 first in PATH may be a wrapper script
+# (pyenv's shim runs bash twice before python), which the tools would time too.
+python=/usr/bin/python3
+[ -x $python ] || python=$(command -v python3 || echo python3)
+cmd_python=("$python" "$repo/tests/stress/workload.py" 100000)
 cmd_sqlite=(sqlite3 :memory:)
 cmd_gcc=("$cc1" -quiet -O2 "$out/big.c" -o -)
 cmd_cxx=("$out/cxx" 100)
 cmd_warmup=("$out/churn" 0.05)
 workloads=(single multi cxx)
-command -v python3 >/dev/null && workloads+=(python) || notes+=("python3: not installed; skipped")
+command -v "$python" >/dev/null && workloads+=(python) || notes+=("python3: not installed; skipped")
 command -v sqlite3 >/dev/null && workloads+=(sqlite) || notes+=("sqlite3: not installed; skipped")
 [ -n "$cc1" ] && workloads+=(gcc) || notes+=("gcc's cc1: not found; skipped")
 [ -n "${BENCH_WORKLOADS:-}" ] && read -r -a workloads <<<"$BENCH_WORKLOADS"

@@ -70,6 +70,7 @@ fi
 if [ "$have_leaktop" -eq 1 ]; then
 	"$BUILD/targets/server" 1.5 >/dev/null 2>"$TMP/uattach.err" &
 	upid=$!
+	started $upid "$BUILD/targets/server"
 	sleep 0.3
 	LEAKTOP_INTERVAL=100 timeout -s INT 0.6 "$LEAKTOP" record -q -p $upid -o "$TMP/uattach.lkt" \
 		>/dev/null 2>"$TMP/uattach.rec.err"

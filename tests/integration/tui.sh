@@ -350,6 +350,7 @@ $T kill-session -t attach
 # --- attach to a program started without the probe: D takes it out ------------
 "$BUILD/targets/server" 30 >/dev/null 2>&1 &
 spid=$!
+started $spid "$BUILD/targets/server"
 sleep 0.3
 start attach2 100 24 "$LT" attach "$spid"
 expect_screen attach2 8 "server \\(pid $spid\\)  running  tracking since [0-9]{2}:[0-9]{2}:[0-9]{2}" \
@@ -427,6 +428,7 @@ done
 # limit the README states.)
 LD_PRELOAD=$PROBE "$DEMO" 120 >/dev/null &
 spid=$!
+started $spid "$DEMO"
 sleep 1
 start segment 100 24 "$LT" attach "$spid"
 expect_screen segment 5 'leak_request_buffer' "segment: the view opens"
@@ -444,6 +446,7 @@ $T kill-session -t segment
 
 LD_PRELOAD=$PROBE "$DEMO" 120 >/dev/null 2>&1 &
 spid=$!
+started $spid "$DEMO"
 disown "$spid" # its SIGBUS is expected: no job report
 sleep 1
 start segment 100 24 "$LT" attach "$spid"

@@ -224,6 +224,8 @@ stress-fast: all stress-targets
 # $(BUILD)/test.log; the last line sums their "N passed, N failed[, N skipped]"
 # lines.
 TEST_LOG = $(BUILD)/test.log
+# Builds inside `make test` use every core; each target's output stays whole.
+PAR := -j$(shell nproc 2>/dev/null || echo 2) --output-sync=target
 test: SHELL := /bin/bash
 test: .SHELLFLAGS := -o pipefail -c
 test: deps
@@ -231,19 +233,22 @@ test: deps
 	@echo "== format (clang-format)"
 	$(Q)$(MAKE) --no-print-directory check-format
 	@echo "== build (-Werror) and unit tests ($$(date +%T))"
-	$(Q)$(MAKE) --no-print-directory WERROR=1 all targets unit | tee -a $(TEST_LOG)
+	$(Q)$(MAKE) --no-print-directory $(PAR) WERROR=1 all targets unit | tee -a $(TEST_LOG)
 	@echo "== unit tests under ASan/UBSan ($$(date +%T))"
-	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/asan SANITIZE=address,undefined unit | tee -a $(TEST_LOG)
+	$(Q)$(MAKE) --no-print-directory $(PAR) WERROR=1 BUILD=$(BUILD)/asan SANITIZE=address,undefined unit | tee -a $(TEST_LOG)
 	@echo "== integration ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 integration | tee -a $(TEST_LOG)
 	@echo "== the live view in tmux ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 tui | tee -a $(TEST_LOG)
 	@echo "== leaktop itself under ASan/UBSan: integration and the live view again ($$(date +%T))"
+	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(ASAN_BUILD) SANITIZE=address,undefined $(PAR) \
+	    $(ASAN_BUILD)/leaktop tools
 	$(Q)$(MAKE) --no-print-directory WERROR=1 asan-suites | tee -a $(TEST_LOG)
 	@echo "== stress, the fast subset: forks, signals, threads, real programs ($$(date +%T))"
+	$(Q)$(MAKE) --no-print-directory WERROR=1 stress-targets $(PAR)
 	$(Q)$(MAKE) --no-print-directory WERROR=1 stress-fast | tee -a $(TEST_LOG)
 	@echo "== probe under UBSan and valgrind ($$(date +%T))"
-	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
+	$(Q)$(MAKE) --no-print-directory $(PAR) WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
 	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan | tee -a $(TEST_LOG)
 	@echo "== fuzz the recording reader and diff (10 s) ($$(date +%T))"
 	$(Q)bash tests/fuzz/run.sh 10 2>&1 | tail -n 3

@@ -67,18 +67,21 @@ wait $probe_pid 2>/dev/null
 
 # hold NAME OUT CMD...: starts CMD in the background, its input a pipe
 # held open here so that it runs until `release NAME`, its output in OUT;
-# sets PID once the child runs CMD's program.
+# sets PID once the child runs CMD's program (past `env VAR=VALUE`).
 declare -A held
 hold()
 {
-	local name=$1 out=$2 fd
+	local name=$1 out=$2 fd prog
 	shift 2
 	mkfifo "$TMP/$name.ctl"
 	"$@" <"$TMP/$name.ctl" >"$out" 2>&1 &
 	PID=$!
 	exec {fd}>"$TMP/$name.ctl"
 	held[$name]=$fd
-	started $PID "$1"
+	for prog in "$@"; do
+		case $prog in env | *=*) ;; *) break ;; esac
+	done
+	started $PID "$prog"
 }
 
 release()
@@ -160,19 +163,26 @@ cmp -s "$TMP/server.bare.out" "$TMP/server.out" ||
 	diff "$TMP/server.bare.out" "$TMP/server.out" | head -n 20 | sed 's/^/    /'
 
 # --- a library loaded after the attach -----------------------------------------
-# The server loads zlib 0.5 s in and allocates from it 300 ms later, through
+# The server loads zlib 0.8 s in and allocates from it 300 ms later, through
 # zlib's own GOT: the probe redirects it at its next look at the modules.
 
-"$server" 1.5 500 >/dev/null 2>&1 &
-zpid=$!
-started $zpid "$server"
+hold codec "$TMP/z.out" "$server" 0 800
+zpid=$PID
 sleep 0.3
-LEAKTOP_INTERVAL=100 timeout -s INT 1.0 "$LEAKTOP" record -q -p $zpid -o "$TMP/z.lkt" \
-	>/dev/null 2>"$TMP/z.err"
+LEAKTOP_INTERVAL=100 "$LEAKTOP" record -q -p $zpid -o "$TMP/z.lkt" >/dev/null 2>"$TMP/z.err" &
+rpid=$!
+for _ in $(seq 1 200); do
+	grep -q "codec open" "$TMP/z.out" && break
+	sleep 0.05
+done
+sleep 0.3 # three snapshots more
+kill -INT $rpid
+wait $rpid
 zb=$(at last "$TMP/z.lkt" open_codec live_blocks)
 zbytes=$(at last "$TMP/z.lkt" open_codec live_bytes)
 check "a library dlopened after the attach: zlib's deflate state is seen, 5 blocks of which 4 are of 64 KiB ($zb blocks, $zbytes bytes)" \
 	sh -c '[ "$1" -eq 5 ] && [ "$2" -ge $((4 * 65536)) ] && [ "$2" -lt $((5 * 65536)) ]' sh "$zb" "$zbytes"
+release codec
 reap $zpid
 
 # --- a program built without PIE that takes malloc's address -------------------
@@ -259,9 +269,8 @@ fi
 
 # --- refusals -------------------------------------------------------------------
 
-"$server" 1 >/dev/null 2>&1 &
-spid=$!
-started $spid "$server"
+hold refusals /dev/null "$server" 0
+spid=$PID
 sleep 0.2
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	cp "$LEAKTOP" "$TMP/leaktop-nobody" && chmod 755 "$TMP" "$TMP/leaktop-nobody"
@@ -301,19 +310,20 @@ check "detach without a probe: status 2 (got $rc), one line" \
 	sh $rc $spid "$TMP/nodetach.err"
 check "refusals: the process was never left stopped (state $(state $spid))" \
 	sh -c '! echo "$1" | grep -q "[tT]"' sh "$(state $spid)"
+release refusals
 reap $spid
 rc=$?
 check "refusals: the server ends as bare (3, got $rc)" [ $rc -eq 3 ]
 
-LD_PRELOAD=$PROBE "$server" 1 >/dev/null 2>&1 &
-spid=$!
-started $spid "$server"
+hold preloaded /dev/null env LD_PRELOAD="$PROBE" "$server" 0
+spid=$PID
 sleep 0.3
 "$LEAKTOP" detach $spid 2>"$TMP/predetach.err"
 rc=$?
 check "detach of a process started with the probe: status 2 (got $rc), one line" \
 	sh -c '[ "$1" -eq 2 ] && grep -qx "leaktop: process $2 was started with the probe: there is nothing to detach" "$3"' \
 	sh $rc $spid "$TMP/predetach.err"
+release preloaded
 reap $spid
 "$LEAKTOP" detach 2>"$TMP/usage.err"
 rc=$?

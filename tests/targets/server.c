@@ -8,11 +8,10 @@
  * worker 0 also leaks one 1,024-byte session in leak_session: 100 KiB a
  * second, all under one stack. With CODEC_MS, worker 0 also loads zlib
  * (dlopen, not linked) after about that many milliseconds, and 300 ms
- * later leaks a deflate stream in open_codec: what zlib allocates goes
- * through zlib's own GOT, which an attach made before the load never saw. After SECONDS the
- * workers stop and the
- * program says it is done (the same with or without leaktop) and exits
- * with status 3. tests/integration/attach.sh attaches to it as it runs.
+ * later leaks a deflate stream in open_codec, and says so: what zlib
+ * allocates goes through zlib's own GOT, which an attach made before the
+ * load never saw. After SECONDS the workers stop and the program says it
+ * is done (the same with or without leaktop) and exits with status 3. tests/integration/attach.sh attaches to it as it runs.
  *
  * Read by tests/integration/run.sh, which starts it with the probe:
  * args: 0.4
@@ -88,8 +87,11 @@ static void *worker(void *arg)
 			leak_session();
 		if (id == 0 && codec_ms >= 0 && (long)i == codec_ms)
 			load_codec();
-		if (id == 0 && codec_ms >= 0 && (long)i == codec_ms + 300)
+		if (id == 0 && codec_ms >= 0 && (long)i == codec_ms + 300) {
 			open_codec();
+			printf("server: codec open\n");
+			fflush(stdout);
+		}
 		nanosleep(&tick, NULL);
 		i++;
 	} while (!stop);

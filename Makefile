@@ -178,7 +178,7 @@ $(STRESS)/%: tests/stress/%.cc
 stress-targets: $(STRESS_BIN) $(STRESS_LIBS)
 
 # The viewer, the recorder and the readers built with ASan and UBSan, run
-# through the integration and tmux suites (every hostile file, every key)
+# through the integration and tmux suites (every hostile file, every key), side by side,
 # and the hostile-segment suite. The probe stays the plain one (it cannot carry ASan into other
 # programs); the targets and themes are shared.
 ASAN_BUILD = $(BUILD)/asan
@@ -190,14 +190,13 @@ asan-suites: all targets
 	$(Q)cp $(PROBE_SO) $(ASAN_BUILD)/libleaktop.so
 	$(Q)ln -sfn $(abspath $(BUILD)/targets) $(ASAN_BUILD)/targets
 	$(Q)ln -sfn $(abspath themes) $(ASAN_BUILD)/themes
-	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	    INTEGRATION_TARGETS="malloc realloc calloc threads fork new containers demo" \
-	    bash tests/integration/run.sh $(ASAN_BUILD) | sed 's/^integration:/asan_integration:/'
-	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/tui.sh $(ASAN_BUILD) | \
-	    sed 's/^tui:/asan_tui:/'
-	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/integration/hostile.sh $(ASAN_BUILD)
-	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ATTACH_CYCLES=2 ATTACH_QUICK=1 \
-	    bash tests/integration/attach.sh $(ASAN_BUILD) | sed 's/^attach:/asan_attach:/'
+	$(Q)UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash tests/together.sh \
+	    "INTEGRATION_TARGETS='malloc realloc calloc threads fork new containers demo' \
+	     bash tests/integration/run.sh $(ASAN_BUILD) | sed 's/^integration:/asan_integration:/'" \
+	    "bash tests/integration/tui.sh $(ASAN_BUILD) | sed 's/^tui:/asan_tui:/'" \
+	    "bash tests/integration/hostile.sh $(ASAN_BUILD)" \
+	    "ATTACH_CYCLES=2 ATTACH_QUICK=1 bash tests/integration/attach.sh $(ASAN_BUILD) | \
+	     sed 's/^attach:/asan_attach:/'"
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
@@ -236,11 +235,12 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory $(PAR) WERROR=1 all targets unit | tee -a $(TEST_LOG)
 	@echo "== unit tests under ASan/UBSan ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory $(PAR) WERROR=1 BUILD=$(BUILD)/asan SANITIZE=address,undefined unit | tee -a $(TEST_LOG)
-	@echo "== integration ($$(date +%T))"
-	$(Q)$(MAKE) --no-print-directory WERROR=1 integration | tee -a $(TEST_LOG)
-	@echo "== the live view in tmux ($$(date +%T))"
-	$(Q)$(MAKE) --no-print-directory WERROR=1 tui | tee -a $(TEST_LOG)
-	@echo "== leaktop itself under ASan/UBSan: integration and the live view again ($$(date +%T))"
+	@echo "== integration, attach and the live view in tmux, side by side ($$(date +%T))"
+	$(Q)$(MAKE) --no-print-directory $(PAR) WERROR=1 all targets tools
+	$(Q)bash tests/together.sh "bash tests/integration/run.sh $(BUILD)" \
+	    "bash tests/integration/attach.sh $(BUILD)" "bash tests/integration/tui.sh $(BUILD)" | \
+	    tee -a $(TEST_LOG)
+	@echo "== leaktop itself under ASan/UBSan: the same, side by side, and hostile segments ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(ASAN_BUILD) SANITIZE=address,undefined $(PAR) \
 	    $(ASAN_BUILD)/leaktop tools
 	$(Q)$(MAKE) --no-print-directory WERROR=1 asan-suites | tee -a $(TEST_LOG)

@@ -209,14 +209,18 @@ run_target()
 # The segments this suite's killed programs left in /dev/shm (a probe
 # killed with SIGKILL cannot remove its own): each reserves its whole size
 # in RAM, and a few hundred runs would fill the machine. Only segments made
-# since the suite started, of processes that are gone.
+# since the suite started, of processes that are gone, and that no process
+# has mapped: a suite running beside this one may have a launcher about to
+# read the last state of a program that has just ended.
 remove_left_segments()
 {
 	local f pid
 	for f in $(find /dev/shm -maxdepth 1 -name 'leaktop.*' -newer "$TMP/.start" 2>/dev/null); do
 		pid=${f#/dev/shm/leaktop.}
 		pid=${pid%%.*}
-		kill -0 "$pid" 2>/dev/null || rm -f "$f"
+		kill -0 "$pid" 2>/dev/null && continue
+		grep -qsF "$f" /proc/[0-9]*/maps && continue
+		rm -f "$f"
 	done
 }
 

@@ -177,15 +177,19 @@ $(STRESS)/%: tests/stress/%.cc
 
 stress-targets: $(STRESS_BIN) $(STRESS_LIBS)
 
+# Builds inside `make test` use every core; each target's output stays whole.
+PAR := -j$(shell nproc 2>/dev/null || echo 2) --output-sync=target
+
 # The viewer, the recorder and the readers built with ASan and UBSan, run
-# through the integration and tmux suites (every hostile file, every key), side by side,
-# and the hostile-segment suite. The probe stays the plain one (it cannot carry ASan into other
-# programs); the targets and themes are shared.
+# through the integration, attach and tmux suites (every hostile file, every
+# key) and the hostile-segment suite, side by side. The probe stays the plain
+# one (it cannot carry ASan into other programs); the targets and themes are
+# shared.
 ASAN_BUILD = $(BUILD)/asan
 asan-suites: SHELL := /bin/bash
 asan-suites: .SHELLFLAGS := -o pipefail -c
 asan-suites: all targets
-	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=address,undefined \
+	$(Q)$(MAKE) --no-print-directory $(PAR) BUILD=$(ASAN_BUILD) SANITIZE=address,undefined \
 	    $(ASAN_BUILD)/leaktop tools
 	$(Q)cp $(PROBE_SO) $(ASAN_BUILD)/libleaktop.so
 	$(Q)ln -sfn $(abspath $(BUILD)/targets) $(ASAN_BUILD)/targets
@@ -223,8 +227,6 @@ stress-fast: all stress-targets
 # $(BUILD)/test.log; the last line sums their "N passed, N failed[, N skipped]"
 # lines.
 TEST_LOG = $(BUILD)/test.log
-# Builds inside `make test` use every core; each target's output stays whole.
-PAR := -j$(shell nproc 2>/dev/null || echo 2) --output-sync=target
 test: SHELL := /bin/bash
 test: .SHELLFLAGS := -o pipefail -c
 test: deps
@@ -241,12 +243,9 @@ test: deps
 	    "bash tests/integration/attach.sh $(BUILD)" "bash tests/integration/tui.sh $(BUILD)" | \
 	    tee -a $(TEST_LOG)
 	@echo "== leaktop itself under ASan/UBSan: the same, side by side, and hostile segments ($$(date +%T))"
-	$(Q)$(MAKE) --no-print-directory WERROR=1 BUILD=$(ASAN_BUILD) SANITIZE=address,undefined $(PAR) \
-	    $(ASAN_BUILD)/leaktop tools
 	$(Q)$(MAKE) --no-print-directory WERROR=1 asan-suites | tee -a $(TEST_LOG)
 	@echo "== stress, the fast subset: forks, signals, threads, real programs ($$(date +%T))"
-	$(Q)$(MAKE) --no-print-directory WERROR=1 stress-targets $(PAR)
-	$(Q)$(MAKE) --no-print-directory WERROR=1 stress-fast | tee -a $(TEST_LOG)
+	$(Q)$(MAKE) --no-print-directory $(PAR) WERROR=1 stress-fast | tee -a $(TEST_LOG)
 	@echo "== probe under UBSan and valgrind ($$(date +%T))"
 	$(Q)$(MAKE) --no-print-directory $(PAR) WERROR=1 BUILD=$(BUILD)/ubsan SANITIZE=undefined all targets
 	$(Q)bash tests/integration/sanitized.sh $(BUILD)/ubsan | tee -a $(TEST_LOG)

@@ -45,7 +45,6 @@ skip()
 	echo "SKIP $*"
 }
 
-# check DESCRIPTION COMMAND...: one check, passing when COMMAND succeeds.
 # started PID PROGRAM: waits (up to 10 s) until the background child PID
 # runs PROGRAM rather than the copy of this shell it was forked as (or a
 # wrapper script on the way): an attach that comes first finds bash, and on
@@ -62,6 +61,7 @@ started()
 	return 1
 }
 
+# check DESCRIPTION COMMAND...: one check, passing when COMMAND succeeds.
 check()
 {
 	local what=$1

@@ -89,6 +89,28 @@ release()
 	exec {held[$1]}>&-
 }
 
+# record_snapshots N PID FILE [OPTION...]: `record -p PID -o FILE` until
+# FILE holds N snapshots (up to 10 s, or until PID ends), then stopped as ^C
+# would. A fixed time is not
+# enough: the first attach loads the probe and libunwind, which under the
+# ASan leaktop on a busy machine took all of 0.35 s.
+record_snapshots()
+{
+	local want=$1 pid=$2 file=$3 rpid n
+	shift 3
+	LEAKTOP_INTERVAL=100 "$LEAKTOP" record "$@" -p "$pid" -o "$file" >/dev/null &
+	rpid=$!
+	for _ in $(seq 1 200); do
+		kill -0 $rpid 2>/dev/null || break
+		n=$("$LEAKTOP" report "$file" --top 1 2>/dev/null |
+			sed -n 's/.*, snapshot \([0-9]*\) of \1 at .*/\1/p')
+		[ "${n:-0}" -ge "$want" ] && break
+		sleep 0.05
+	done
+	kill -INT $rpid 2>/dev/null
+	wait $rpid
+}
+
 # reap PID: waits for PID, a child, for up to 5 s, then kills it (a hook
 # spinning in the program keeps it from ending); returns its status.
 reap()
@@ -118,7 +140,7 @@ export LEAKTOP_INTERVAL=100
 n=${ATTACH_CYCLES:-20}
 cycles_grew=0 cycles_exact=0 cycles_still=0 cycles_detached=0 looked=0
 for i in $(seq 1 "$n"); do
-	timeout -s INT 0.35 "$LEAKTOP" record -q -p $spid -o "$TMP/c$i.lkt" >/dev/null 2>"$TMP/c$i.err"
+	record_snapshots 3 $spid "$TMP/c$i.lkt" -q 2>"$TMP/c$i.err"
 	first=$(at 1 "$TMP/c$i.lkt" leak_session alloc_calls)
 	last=$(at last "$TMP/c$i.lkt" leak_session alloc_calls)
 	[ "$last" -gt "$first" ] && cycles_grew=$((cycles_grew + 1))
@@ -193,8 +215,7 @@ reap $zpid
 hold nopie "$TMP/nopie.out" "$nopie" 0
 npid=$PID
 sleep 0.2
-LEAKTOP_INTERVAL=100 timeout -s INT 0.6 "$LEAKTOP" record -q -p $npid -o "$TMP/np.lkt" \
-	>/dev/null 2>"$TMP/np.err"
+record_snapshots 5 $npid "$TMP/np.lkt" -q 2>"$TMP/np.err"
 first=$(at 1 "$TMP/np.lkt" keep_record live_blocks)
 last=$(at last "$TMP/np.lkt" keep_record live_blocks)
 bytes=$(at last "$TMP/np.lkt" keep_record live_bytes)
@@ -213,12 +234,11 @@ check "non-PIE: exits 5 once its input ends, as bare (got $rc), its output uncha
 # (The probe's side of attach; the ASan run of leaktop, ATTACH_QUICK=1,
 # leaves them out.)
 if [ "${ATTACH_QUICK:-0}" != 1 ]; then
-	"$cxx" 1 >"$TMP/cxx.out" 2>&1 &
+	"$cxx" 3 >"$TMP/cxx.out" 2>&1 &
 	cpid=$!
 	started $cpid "$cxx"
 	sleep 0.3
-	LEAKTOP_INTERVAL=100 timeout -s INT 0.45 "$LEAKTOP" record -p $cpid -o "$TMP/cxx.lkt" \
-		>/dev/null 2>"$TMP/cxx.err"
+	record_snapshots 4 $cpid "$TMP/cxx.lkt" 2>"$TMP/cxx.err"
 	check "C++: attach says what it did" \
 		grep -Eq "^leaktop: attached to process $cpid: [0-9]+ entries point at the probe; [0-9]+ threads stopped [0-9.]+ ms$" \
 		"$TMP/cxx.err"
@@ -246,8 +266,7 @@ while not select.select([sys.stdin], [], [], 0.01)[0]:
 print("python: done")'
 		ppid=$PID
 		sleep 0.5
-		LEAKTOP_INTERVAL=100 timeout -s INT 1.5 "$LEAKTOP" record -q -p $ppid -o "$TMP/py.lkt" \
-			>/dev/null 2>"$TMP/py.err"
+		record_snapshots 12 $ppid "$TMP/py.lkt" -q 2>"$TMP/py.err"
 		total() {
 			"$LEAKTOP" report "$TMP/py.lkt" --at "$1" --format folded --metric live_bytes 2>/dev/null |
 				awk '{ s += $NF } END { printf "%d\n", s }'

@@ -131,7 +131,7 @@ void probe_final(int status)
 void probe_before_exec(void)
 {
 	if (probe_owns_segment()) {
-		publish_now();
+		publish_now(PUBLISH_WAIT);
 		release_name();
 	}
 }
@@ -313,7 +313,7 @@ EXPORT int leaktop_detach(void)
 	int r = got_restore();
 	if (r != GOT_BUSY) {
 		leaktop_state = LT_ATTACH_OFF;
-		publish_now();
+		publish_now(PUBLISH_IF_FREE);
 	}
 	probe_guard--;
 	return r;

@@ -53,13 +53,9 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Takes the publisher's lock: as long as it takes when patient; else (the
- * final snapshot, at exit) for up to a second, so that exit never hangs on
- * a publisher that cannot finish (a signal handler that calls exit on the
- * publisher's own thread), yet waits out one that is merely slow: a capture
- * of thread stacks takes up to 20 ms, and more on a loaded machine, and a
- * final snapshot given up leaves a stale one as the last word. */
-static int take_busy(int patient)
+/* Takes the publisher's lock, waiting for it as `wait` says. 0, or -1 when
+ * it was not had. */
+static int take_busy(enum publish_wait wait)
 {
 	uint64_t deadline = 0;
 	for (;;) {
@@ -67,7 +63,9 @@ static int take_busy(int patient)
 		if (atomic_compare_exchange_weak_explicit(&busy, &expect, 1, memory_order_acquire,
 		                                          memory_order_relaxed))
 			return 0; /* acquire pairs with the release in give_busy() */
-		if (!patient) {
+		if (wait == PUBLISH_IF_FREE)
+			return -1;
+		if (wait == PUBLISH_WITHIN_1S) {
 			uint64_t t = now_ns(CLOCK_MONOTONIC);
 			if (!deadline)
 				deadline = t + 1000000000ull;
@@ -228,9 +226,9 @@ static int ours(void)
 	return seg() && getpid() == rec.pid;
 }
 
-void publish_now(void)
+void publish_now(enum publish_wait wait)
 {
-	if (!ours() || atomic_load(&final_done) || take_busy(1) < 0)
+	if (!ours() || atomic_load(&final_done) || take_busy(wait) < 0)
 		return;
 	publish_modules();
 	publish_threads(publish_snapshot(), 0);
@@ -243,7 +241,7 @@ void publish_final(int status)
 	int expect = 0;
 	if (!h || !atomic_compare_exchange_strong(&final_done, &expect, 1))
 		return;
-	int got = take_busy(0) == 0;
+	int got = take_busy(PUBLISH_WITHIN_1S) == 0;
 	if (got) {
 		publish_modules();
 		publish_tick();
@@ -313,7 +311,7 @@ static void *publisher(void *arg)
 			pthread_sigmask(SIG_SETMASK, &start_mask, NULL);
 			return NULL;
 		}
-		if (take_busy(1) < 0)
+		if (take_busy(PUBLISH_WAIT) < 0)
 			continue;
 		if (!atomic_load(&final_done)) {
 			publish_tick();
@@ -336,7 +334,7 @@ int publish_start(void)
 
 	if (!ours())
 		return -1;
-	publish_now(); /* readers get a first snapshot without waiting an interval */
+	publish_now(PUBLISH_WAIT); /* readers get a first snapshot without waiting an interval */
 	/* The thread must never take the target's signals: block them all while
 	 * creating it, so it starts with every signal blocked. */
 	sigfillset(&all);

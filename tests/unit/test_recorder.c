@@ -102,7 +102,7 @@ int main(void)
 	int x;
 	record_free(&x); /* never allocated: counted, never dereferenced */
 
-	publish_now();
+	publish_now(PUBLISH_WAIT);
 	CHECK(shm_reader_open(&r, rec.shm_name + 1, &cause) == 0);
 	CHECK(shm_read_snapshot(&r, &h, counts, 1024) == 0);
 	CHECK_EQ_U64(h.seqno, 1);
@@ -135,7 +135,7 @@ int main(void)
 	/* The same address allocated again without a free we saw: the old
 	 * record is retired, live figures stay right. */
 	record_alloc(leaks[1], 100, NULL);
-	publish_now();
+	publish_now(PUBLISH_WAIT);
 	CHECK(shm_read_snapshot(&r, &h, counts, 1024) == 0);
 	CHECK_EQ_U64(h.seqno, 2);
 	CHECK_EQ_U64(h.totals.live_blocks, 10);
@@ -161,7 +161,7 @@ int main(void)
 			atomic_store(&index[a], LT_STACK_ENTRY(0xfffffff0u, 4));
 		memcpy(first, leaks, sizeof first);
 		leak_a(); /* the same stack again, past the scribbled entry */
-		publish_now();
+		publish_now(PUBLISH_WAIT);
 		CHECK(shm_read_snapshot(&r, &h, counts, 1024) == 0);
 		CHECK_EQ_U64(h.seqno, 3);
 		CHECK_EQ_U64(h.totals.live_blocks, 20);
